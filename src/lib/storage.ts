@@ -1,0 +1,435 @@
+// What the UI calls: one identity's files, addressed by paths relative to its prefix. Every path
+// is validated before a request is made, and every key sent is inside the prefix.
+
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import type { S3Client, _Error as S3ErrorEntry } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { prefixFor } from './config.ts';
+import type { AppConfig } from './config.ts';
+import type { CredentialSource } from './credentials.ts';
+import { StorageError, describe } from './errors.ts';
+import {
+  asFolder,
+  attachmentDisposition,
+  copySource,
+  decodeListedKey,
+  fromKey,
+  nameOf,
+  toKey,
+} from './keys.ts';
+import { createS3Client, sdkTransport, send, toStorageError } from './s3.ts';
+import type { S3Overrides } from './s3.ts';
+import type { UploadTransport } from './transport.ts';
+import { MAX_PART_SIZE, formatBytes, uploadBlob } from './upload.ts';
+import type { UploadProgress, UploadRequest } from './upload.ts';
+
+export type { UploadProgress } from './upload.ts';
+
+export interface Entry {
+  kind: 'file' | 'folder';
+  /** Relative to the identity's prefix; folders end with '/'. */
+  path: string;
+  name: string;
+  size: number;
+  lastModified?: Date;
+  etag?: string;
+}
+
+export interface ListPage {
+  entries: Entry[];
+  nextToken?: string;
+}
+
+/** Engine settings not in config.json (tests shorten timeouts and backoff). */
+export type EngineOptions = Pick<UploadRequest, 'retry' | 'requestTimeoutMs' | 'multipartThreshold'>;
+
+export interface OpenOptions {
+  signedIn?: boolean;
+  s3?: S3Overrides;
+  engine?: EngineOptions;
+}
+
+/** DeleteObjects takes at most 1000 keys. */
+const DELETE_BATCH = 1000;
+/** Copies in flight during a folder move. */
+const COPY_CONCURRENCY = 6;
+/** CopyObject copies at most 5 GiB; larger objects would need UploadPartCopy. */
+const MAX_COPY_SIZE = MAX_PART_SIZE;
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
+
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const errors: unknown[] = [];
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await fn(item);
+      } catch (err) {
+        failed = true;
+        errors.push(err);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (errors.length) throw errors[0];
+}
+
+interface Listed {
+  key: string;
+  size: number;
+}
+
+export class Storage {
+  readonly prefix: string;
+  readonly bucket: string;
+  readonly identityId: string;
+  readonly client: S3Client;
+  readonly #config: AppConfig;
+  readonly #transport: UploadTransport;
+  readonly #engine: EngineOptions;
+
+  constructor(config: AppConfig, client: S3Client, prefix: string, identityId: string, engine: EngineOptions = {}) {
+    this.#config = config;
+    this.client = client;
+    this.bucket = config.bucket;
+    this.prefix = prefix;
+    this.identityId = identityId;
+    this.#transport = sdkTransport(client, config.bucket);
+    this.#engine = engine;
+  }
+
+  /** Resolves the identity (fetching its first credentials) and confines the Storage to its prefix. */
+  static async open(config: AppConfig, credentials: CredentialSource, opts: OpenOptions = {}): Promise<Storage> {
+    const { identityId } = await credentials.get();
+    if (!identityId) {
+      throw new StorageError('NoIdentity', 'The credentials carry no Cognito identity id, so there is no folder to work in. Use credentials from cognitoCredentials().');
+    }
+    const prefix = prefixFor(config, identityId, opts.signedIn ?? false);
+    return new Storage(config, createS3Client(config, credentials, opts.s3), prefix, identityId, opts.engine);
+  }
+
+  /** Releases the client's connections. */
+  destroy(): void {
+    this.client.destroy();
+  }
+
+  /** One page of a folder: subfolders first, then files, each in S3's (UTF-8 byte) order. */
+  async list(folder: string, opts: { token?: string; maxKeys?: number; signal?: AbortSignal } = {}): Promise<ListPage> {
+    const dir = asFolder(folder);
+    const prefix = toKey(this.prefix, dir, 'folder');
+    if (opts.maxKeys !== undefined && !(Number.isInteger(opts.maxKeys) && opts.maxKeys >= 1 && opts.maxKeys <= 1000)) {
+      throw new RangeError(`maxKeys must be an integer from 1 to 1000, got ${opts.maxKeys}`);
+    }
+    const out = await send(
+      this.client,
+      new ListObjectsV2Command({
+        Bucket: this.bucket,
+        Prefix: prefix,
+        Delimiter: '/',
+        EncodingType: 'url',
+        ...(opts.token ? { ContinuationToken: opts.token } : {}),
+        ...(opts.maxKeys ? { MaxKeys: opts.maxKeys } : {}),
+      }),
+      opts.signal,
+    );
+    const decode = out.EncodingType === 'url' ? decodeListedKey : (k: string) => k;
+    const entries: Entry[] = [];
+    for (const cp of out.CommonPrefixes ?? []) {
+      if (!cp.Prefix) continue;
+      const path = fromKey(this.prefix, decode(cp.Prefix));
+      entries.push({ kind: 'folder', path, name: nameOf(path), size: 0 });
+    }
+    for (const obj of out.Contents ?? []) {
+      if (obj.Key === undefined) continue;
+      const key = decode(obj.Key);
+      // The folder's own placeholder ('docs/' when listing 'docs/') is the folder itself.
+      if (key === prefix) continue;
+      const path = fromKey(this.prefix, key);
+      const entry: Entry = {
+        kind: path.endsWith('/') ? 'folder' : 'file',
+        path,
+        name: nameOf(path),
+        size: obj.Size ?? 0,
+      };
+      if (obj.LastModified) entry.lastModified = obj.LastModified;
+      if (obj.ETag) entry.etag = obj.ETag;
+      entries.push(entry);
+    }
+    const page: ListPage = { entries };
+    if (out.IsTruncated && out.NextContinuationToken) page.nextToken = out.NextContinuationToken;
+    return page;
+  }
+
+  /** Uploads a file; refuses to replace an existing one unless `overwrite`. */
+  async upload(
+    path: string,
+    body: Blob,
+    opts: { overwrite?: boolean; contentType?: string; onProgress?: (p: UploadProgress) => void; signal?: AbortSignal } = {},
+  ): Promise<{ path: string; etag: string }> {
+    const key = toKey(this.prefix, path, 'file');
+    const max = this.#config.upload.maxFileSize;
+    if (body.size > max) {
+      throw new StorageError('TooLarge', `The file is ${formatBytes(body.size)}; this site accepts files up to ${formatBytes(max)}. Choose a smaller file, or ask the operator to raise upload.maxFileSizeMiB.`);
+    }
+    const contentType = opts.contentType || body.type || undefined;
+    const req: UploadRequest = {
+      ...this.#engine,
+      key,
+      body,
+      overwrite: opts.overwrite ?? false,
+      partSize: this.#config.upload.partSize,
+      parallelParts: this.#config.upload.parallelParts,
+    };
+    if (contentType) req.contentType = contentType;
+    if (opts.onProgress) req.onProgress = opts.onProgress;
+    if (opts.signal) req.signal = opts.signal;
+    const { etag } = await uploadBlob(this.#transport, req);
+    return { path, etag };
+  }
+
+  /** A presigned GET URL that downloads the file under its own name (or `filename`). */
+  async downloadUrl(path: string, opts: { expiresIn?: number; filename?: string } = {}): Promise<string> {
+    const key = toKey(this.prefix, path, 'file');
+    const expiresIn = opts.expiresIn ?? 300;
+    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS) {
+      throw new RangeError(`expiresIn must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS} (7 days), got ${expiresIn}`);
+    }
+    const command = new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ResponseContentDisposition: attachmentDisposition(opts.filename ?? nameOf(path)),
+    });
+    try {
+      // The URL dies with the session credentials that signed it, whatever expiresIn says.
+      return await getSignedUrl(this.client, command, { expiresIn });
+    } catch (err) {
+      throw toStorageError(err);
+    }
+  }
+
+  /** Deletes one file (deleting a missing file succeeds, as in S3). */
+  async delete(path: string): Promise<void> {
+    if (path.endsWith('/')) {
+      throw new StorageError('InvalidKey', `${JSON.stringify(path)} is a folder. Use deleteFolder to delete a folder and everything in it.`);
+    }
+    const key = toKey(this.prefix, path, 'file');
+    await send(this.client, new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  /** Deletes files (and folder placeholders, for paths ending in '/'), 1000 per request. */
+  async deleteMany(paths: string[]): Promise<void> {
+    const keys = [...new Set(paths)].map((p) => toKey(this.prefix, p, p.endsWith('/') ? 'folder' : 'file'));
+    if (keys.includes(this.prefix)) {
+      throw new StorageError('InvalidKey', 'The root folder "" cannot be deleted. Delete the files and folders inside it instead.');
+    }
+    await this.#deleteKeys(keys);
+  }
+
+  /** Deletes a folder and everything below it; returns how many objects were deleted. */
+  async deleteFolder(folder: string): Promise<number> {
+    const dir = asFolder(folder);
+    if (dir === '') {
+      throw new StorageError('InvalidKey', 'deleteFolder("") would delete all your files. Name a folder, e.g. "photos/".');
+    }
+    const prefix = toKey(this.prefix, dir, 'folder');
+    let deleted = 0;
+    const failures: DeleteError[] = [];
+    // Each listed page (at most 1000 keys) is one DeleteObjects; continuation tokens stay valid
+    // while listed keys are deleted because they point past the last key returned.
+    for await (const page of this.#listAll(prefix)) {
+      try {
+        deleted += await this.#deleteKeys(page.map((o) => o.key));
+      } catch (err) {
+        if (!(err instanceof DeleteError)) throw err;
+        failures.push(err);
+        deleted += err.deletedCount;
+      }
+    }
+    if (failures.length) throw mergeDeleteErrors(failures, deleted);
+    return deleted;
+  }
+
+  /** Creates an empty folder (a zero-byte 'name/' object); refuses if it already exists. */
+  async createFolder(path: string): Promise<void> {
+    const dir = asFolder(path);
+    if (dir === '') throw new StorageError('InvalidKey', 'The folder name is empty. Type a name for the new folder.');
+    const key = toKey(this.prefix, dir, 'folder');
+    try {
+      await send(this.client, new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: '', ContentLength: 0, IfNoneMatch: '*' }));
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'AlreadyExists') {
+        throw new StorageError('AlreadyExists', `A folder named "${nameOf(dir)}" already exists here. Choose another name.`, { status: err.status, cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Moves (renames) a file or, for paths ending in '/', a folder with everything in it. A file
+   * moved to a path ending in '/' goes into that folder under its own name. Refuses to replace
+   * anything unless `overwrite`.
+   */
+  async move(from: string, to: string, opts: { overwrite?: boolean } = {}): Promise<void> {
+    const overwrite = opts.overwrite ?? false;
+    if (from.endsWith('/') || from === '') return this.#moveFolder(from, asFolder(to), overwrite);
+    const target = to.endsWith('/') || to === '' ? to + nameOf(from) : to;
+    const src = toKey(this.prefix, from, 'file');
+    const dst = toKey(this.prefix, target, 'file');
+    if (src === dst) throw sameLocation(from);
+    await this.#copy(src, dst, overwrite);
+    await send(this.client, new DeleteObjectCommand({ Bucket: this.bucket, Key: src }));
+  }
+
+  async #moveFolder(from: string, to: string, overwrite: boolean): Promise<void> {
+    if (from === '') throw new StorageError('InvalidKey', 'The root folder cannot be moved. Move the files and folders inside it instead.');
+    const srcPrefix = toKey(this.prefix, from, 'folder');
+    const dstPrefix = toKey(this.prefix, to, 'folder');
+    if (srcPrefix === dstPrefix) throw sameLocation(from);
+    if (dstPrefix.startsWith(srcPrefix)) {
+      throw new StorageError('MoveIntoItself', `Cannot move the folder "${from}" into itself ("${to}"). Choose a destination outside it.`);
+    }
+    const sources: Listed[] = [];
+    for await (const page of this.#listAll(srcPrefix)) sources.push(...page);
+    if (sources.length === 0) {
+      throw new StorageError('NoSuchKey', `The folder "${from}" does not exist (or is empty and has no placeholder). Refresh the listing.`);
+    }
+    // Every destination key is checked before anything is copied, so a too-long name or a huge
+    // file cannot stop the move halfway.
+    const plan = sources.map((s) => {
+      const rel = s.key.slice(srcPrefix.length);
+      const destPath = to + rel;
+      return { src: s.key, dst: toKey(this.prefix, destPath, destPath.endsWith('/') ? 'folder' : 'file'), size: s.size };
+    });
+    const huge = plan.find((p) => p.size > MAX_COPY_SIZE);
+    if (huge) throw copyTooLarge(fromKey(this.prefix, huge.src), huge.size);
+    if (!overwrite) {
+      // A folder that exists already would be merged into; refuse like for files. If-None-Match
+      // on each copy still guards against anything created after this check.
+      for await (const page of this.#listAll(dstPrefix, 1)) {
+        if (page.length) {
+          throw new StorageError('AlreadyExists', `A folder named "${nameOf(to)}" already exists there. Choose another name, or choose to merge and replace.`, { status: 412 });
+        }
+      }
+    }
+    const copied: string[] = [];
+    try {
+      await mapLimit(plan, COPY_CONCURRENCY, async (p) => {
+        await this.#copy(p.src, p.dst, overwrite);
+        copied.push(p.dst);
+      });
+    } catch (err) {
+      // Without overwrite every copy made is a new object, so removing them undoes the move
+      // exactly; with overwrite they may have replaced files, which must then stay.
+      if (!overwrite && copied.length) await this.#deleteKeys(copied).catch(() => {});
+      throw err;
+    }
+    await this.#deleteKeys(plan.map((p) => p.src));
+  }
+
+  async #copy(src: string, dst: string, overwrite: boolean): Promise<void> {
+    try {
+      await send(
+        this.client,
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: dst,
+          CopySource: copySource(this.bucket, src),
+          // S3 honours If-None-Match on CopyObject (conditional copy), so no HeadObject race.
+          ...(overwrite ? {} : { IfNoneMatch: '*' }),
+        }),
+      );
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'InvalidRequest' && /copy source is larger/i.test(err.message)) {
+        throw copyTooLarge(fromKey(this.prefix, src), undefined);
+      }
+      if (err instanceof StorageError && err.code === 'AlreadyExists') {
+        throw new StorageError('AlreadyExists', `"${fromKey(this.prefix, dst)}" already exists. Choose another name, or choose to replace it.`, { status: err.status, cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async *#listAll(prefix: string, maxKeys?: number): AsyncGenerator<Listed[]> {
+    let token: string | undefined;
+    do {
+      const out = await send(
+        this.client,
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix,
+          EncodingType: 'url',
+          ...(token ? { ContinuationToken: token } : {}),
+          ...(maxKeys ? { MaxKeys: maxKeys } : {}),
+        }),
+      );
+      const decode = out.EncodingType === 'url' ? decodeListedKey : (k: string) => k;
+      const page: Listed[] = [];
+      for (const o of out.Contents ?? []) if (o.Key !== undefined) page.push({ key: decode(o.Key), size: o.Size ?? 0 });
+      yield page;
+      if (maxKeys) return;
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /** DeleteObjects in batches; returns the number deleted, throws a DeleteError listing failures. */
+  async #deleteKeys(keys: string[]): Promise<number> {
+    let deleted = 0;
+    const failed: S3ErrorEntry[] = [];
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      const batch = keys.slice(i, i + DELETE_BATCH);
+      const out = await send(
+        this.client,
+        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+      );
+      const errors = out.Errors ?? [];
+      failed.push(...errors);
+      deleted += batch.length - errors.length;
+    }
+    if (failed.length) {
+      throw new DeleteError(
+        failed.map((e) => ({ path: e.Key ? (e.Key.startsWith(this.prefix) ? e.Key.slice(this.prefix.length) : e.Key) : '?', code: e.Code ?? 'UnknownError' })),
+        deleted,
+      );
+    }
+    return deleted;
+  }
+}
+
+/** Some keys of a DeleteObjects could not be deleted; S3 reports them one by one. */
+export class DeleteError extends StorageError {
+  constructor(
+    readonly failedKeys: { path: string; code: string }[],
+    readonly deletedCount: number,
+  ) {
+    const first = failedKeys[0] ?? { path: '?', code: 'UnknownError' };
+    const shown = failedKeys.slice(0, 3).map((f) => `"${f.path}" (${f.code})`).join(', ');
+    const more = failedKeys.length > 3 ? ` and ${failedKeys.length - 3} more` : '';
+    super(first.code, `${failedKeys.length} item(s) could not be deleted: ${shown}${more}. ${describe(first.code)}`, {
+      status: first.code === 'AccessDenied' ? 403 : undefined,
+    });
+  }
+}
+
+function mergeDeleteErrors(errors: DeleteError[], deleted: number): DeleteError {
+  return new DeleteError(errors.flatMap((e) => e.failedKeys), deleted);
+}
+
+function sameLocation(path: string): StorageError {
+  return new StorageError('SameLocation', `"${path}" is already there: the source and destination are the same. Choose another destination.`);
+}
+
+function copyTooLarge(path: string, size: number | undefined): StorageError {
+  return new StorageError(
+    'TooLarge',
+    `"${path}"${size ? ` is ${formatBytes(size)}:` : ' is larger than 5 GiB:'} moving files larger than 5 GiB is not supported yet. Download and upload it under the new name instead.`,
+  );
+}

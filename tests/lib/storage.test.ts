@@ -1,0 +1,479 @@
+// Storage end to end against the local AWS emulation: Cognito credentials, SigV4, the prefix
+// authorizer, conditional writes, multipart uploads and presigned downloads, as the app uses them.
+
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { MiB, type AppConfig } from '../../src/lib/config.ts';
+import { cognitoCredentials, staticCredentials, type CredentialSource } from '../../src/lib/credentials.ts';
+import { StorageError } from '../../src/lib/errors.ts';
+import { createS3Client, send } from '../../src/lib/s3.ts';
+import { DeleteError, Storage, type Entry, type OpenOptions } from '../../src/lib/storage.ts';
+import type { UploadProgress } from '../../src/lib/upload.ts';
+import { DEFAULTS, TEST_PROVIDER, fakeIdToken, seedObject, useEmulation } from '../support/emulation.ts';
+import { patternBytes } from './fake-transport.ts';
+
+const env = useEmulation();
+
+const config: AppConfig = {
+  mode: 'aws',
+  region: DEFAULTS.region,
+  bucket: DEFAULTS.bucket,
+  identityPoolId: DEFAULTS.identityPoolId,
+  allowGuests: true,
+  prefixes: { signedIn: 'users/{identityId}/', guest: 'uploads/{identityId}/' },
+  endpoints: { forcePathStyle: false },
+  upload: { partSize: 5 * MiB, parallelParts: 4, maxFileSize: 64 * MiB },
+};
+
+const OPEN: OpenOptions = {
+  s3: { expectContinueHeader: false },
+  engine: { retry: { baseDelayMs: 1, maxDelayMs: 5 }, requestTimeoutMs: 5_000 },
+};
+
+async function open(extra: Partial<OpenOptions> = {}, cfg: AppConfig = config): Promise<{ storage: Storage; creds: CredentialSource }> {
+  const creds = cognitoCredentials({ identityPoolId: cfg.identityPoolId, region: cfg.region });
+  const storage = await Storage.open(cfg, creds, { ...OPEN, ...extra, engine: { ...OPEN.engine, ...extra.engine } });
+  return { storage, creds };
+}
+
+async function rejection(p: Promise<unknown>): Promise<StorageError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(StorageError);
+    return err as StorageError;
+  }
+  throw new Error('expected a rejection');
+}
+
+async function listAll(storage: Storage, folder: string, maxKeys?: number): Promise<Entry[]> {
+  const all: Entry[] = [];
+  let token: string | undefined;
+  do {
+    const page = await storage.list(folder, { ...(token ? { token } : {}), ...(maxKeys ? { maxKeys } : {}) });
+    all.push(...page.entries);
+    token = page.nextToken;
+  } while (token);
+  return all;
+}
+
+async function download(storage: Storage, path: string, filename?: string): Promise<{ bytes: Uint8Array; disposition: string | null }> {
+  const url = await storage.downloadUrl(path, filename ? { filename } : {});
+  const res = await fetch(url);
+  expect(res.status).toBe(200);
+  return { bytes: new Uint8Array(await res.arrayBuffer()), disposition: res.headers.get('content-disposition') };
+}
+
+function ops(operation: string): number {
+  return env.emulator.requests.filter((r) => r.operation === operation).length;
+}
+
+describe('Storage.open', () => {
+  it('confines a guest to uploads/{identityId}/ and a signed-in user to users/{identityId}/', async () => {
+    const { storage, creds } = await open();
+    expect(storage.identityId).toBe(creds.identityId);
+    expect(storage.identityId).toMatch(/^us-east-1:/);
+    expect(storage.prefix).toBe(`uploads/${storage.identityId}/`);
+    const signedIn = await Storage.open(config, creds, { ...OPEN, signedIn: true });
+    expect(signedIn.prefix).toBe(`users/${storage.identityId}/`);
+  });
+});
+
+describe('identities', () => {
+  it('signs in with async logins and works in users/{identityId}/', async () => {
+    let calls = 0;
+    const creds = cognitoCredentials({
+      identityPoolId: config.identityPoolId,
+      region: config.region,
+      logins: { [TEST_PROVIDER]: async () => (calls++, fakeIdToken({ sub: 'alice' })) },
+    });
+    const storage = await Storage.open(config, creds, { ...OPEN, signedIn: true });
+    expect(storage.prefix).toBe(`users/${storage.identityId}/`);
+    await storage.upload('signed-in.txt', new Blob(['hi']));
+    expect(env.emulator.store.head(env.bucket, `users/${storage.identityId}/signed-in.txt`)).toBeDefined();
+    env.emulator.expireCredentials();
+    await storage.list('');
+    expect(calls).toBeGreaterThanOrEqual(2);
+    // The same login gets the same identity, hence the same files.
+    const again = await Storage.open(config, cognitoCredentials({ identityPoolId: config.identityPoolId, region: config.region, logins: { [TEST_PROVIDER]: fakeIdToken({ sub: 'alice' }) } }), { ...OPEN, signedIn: true });
+    expect(again.prefix).toBe(storage.prefix);
+  });
+
+  it('a guest keeps their identity (and files) through the identity id cache, which holds no secrets', async () => {
+    const m = new Map<string, string>();
+    const cache = { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), removeItem: (k: string) => void m.delete(k) };
+    const first = await Storage.open(config, cognitoCredentials({ identityPoolId: config.identityPoolId, region: config.region, identityIdCache: cache }), OPEN);
+    await first.upload('kept.txt', new Blob(['x']));
+    const second = await Storage.open(config, cognitoCredentials({ identityPoolId: config.identityPoolId, region: config.region, identityIdCache: cache }), OPEN);
+    expect(second.prefix).toBe(first.prefix);
+    expect((await second.list('')).entries.map((e) => e.path)).toEqual(['kept.txt']);
+    expect([...m.values()]).toEqual([first.identityId]);
+    expect(ops('GetId')).toBe(1);
+  });
+});
+
+describe('Storage operations', () => {
+  it('uploads, lists, downloads and deletes a file', async () => {
+    const { storage } = await open();
+    const events: UploadProgress[] = [];
+    const res = await storage.upload('notes.txt', new Blob(['hello'], { type: 'text/plain' }), { onProgress: (p) => events.push(p) });
+    expect(res.path).toBe('notes.txt');
+    expect(res.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(events.at(-1)).toEqual({ loaded: 5, total: 5 });
+    const stored = env.emulator.store.head(env.bucket, `${storage.prefix}notes.txt`);
+    expect(stored?.contentType).toBe('text/plain');
+
+    const { entries } = await storage.list('');
+    expect(entries).toEqual([
+      expect.objectContaining({ kind: 'file', path: 'notes.txt', name: 'notes.txt', size: 5, etag: res.etag, lastModified: expect.any(Date) as Date }),
+    ]);
+    const dl = await download(storage, 'notes.txt');
+    expect(new TextDecoder().decode(dl.bytes)).toBe('hello');
+    expect(dl.disposition).toBe(`attachment; filename="notes.txt"; filename*=UTF-8''notes.txt`);
+
+    await storage.delete('notes.txt');
+    expect((await storage.list('')).entries).toEqual([]);
+    // Deleting what is not there succeeds, as in S3.
+    await storage.delete('notes.txt');
+  });
+
+  it('lists one folder: subfolders (with or without placeholder) and files, not the folder itself', async () => {
+    const { storage } = await open();
+    const p = storage.prefix;
+    for (const k of ['a.txt', 'docs/', 'docs/inner.txt', 'docs/sub/', 'docs/sub/deep.txt', 'implicit/x.txt', 'z/']) await seedObject(env, p + k, 'x');
+    await seedObject(env, 'uploads/someone-else/leak.txt', 'x');
+
+    const root = await storage.list('');
+    expect(root.entries.map((e) => [e.kind, e.path, e.name])).toEqual([
+      ['folder', 'docs/', 'docs'],
+      ['folder', 'implicit/', 'implicit'],
+      ['folder', 'z/', 'z'],
+      ['file', 'a.txt', 'a.txt'],
+    ]);
+    const docs = await storage.list('docs/');
+    expect(docs.entries.map((e) => [e.kind, e.path])).toEqual([
+      ['folder', 'docs/sub/'],
+      ['file', 'docs/inner.txt'],
+    ]);
+    // 'docs' means the folder docs too.
+    expect((await storage.list('docs')).entries).toEqual(docs.entries);
+    expect((await storage.list('z/')).entries).toEqual([]);
+  });
+
+  it('pages through more than 1000 objects', async () => {
+    const { storage } = await open();
+    const names = Array.from({ length: 1005 }, (_, i) => `f${String(i).padStart(4, '0')}.txt`);
+    for (const n of names) await seedObject(env, `${storage.prefix}many/${n}`, 'x');
+    await seedObject(env, `${storage.prefix}many/`, '');
+
+    const first = await storage.list('many/');
+    expect(first.entries.length).toBeLessThanOrEqual(1000);
+    expect(first.nextToken).toBeTruthy();
+    const all = await listAll(storage, 'many/');
+    expect(all.map((e) => e.name)).toEqual(names);
+    const small = await listAll(storage, 'many/', 250);
+    expect(small.map((e) => e.name)).toEqual(names);
+  });
+
+  it('uploads a 12+ MiB file in parts and downloads it byte for byte', async () => {
+    const { storage } = await open();
+    const data = patternBytes(12 * MiB + 4321, 7);
+    const events: UploadProgress[] = [];
+    const res = await storage.upload('big/video.bin', new Blob([data]), { onProgress: (p) => events.push(p) });
+    expect(res.etag).toMatch(/-3"$/);
+    expect(ops('UploadPart')).toBe(3);
+    expect(ops('PutObject')).toBe(0);
+    for (let i = 1; i < events.length; i++) expect(events[i]!.loaded).toBeGreaterThan(events[i - 1]!.loaded);
+    expect(events.at(-1)).toEqual({ loaded: data.length, total: data.length });
+    expect(env.emulator.store.listUploads(env.bucket)).toEqual([]);
+
+    const dl = await download(storage, 'big/video.bin');
+    expect(dl.bytes.length).toBe(data.length);
+    expect(Buffer.from(dl.bytes).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it('cancelling a multipart upload leaves no upload and no object behind', async () => {
+    const { storage } = await open();
+    env.emulator.faults.add({ match: { operation: 'UploadPart' }, times: Infinity, fault: { delayMs: 300 } });
+    const ac = new AbortController();
+    const p = storage.upload('cancel.bin', new Blob([new Uint8Array(16 * MiB)]), { signal: ac.signal });
+    // Wait until parts are on their way, then cancel.
+    for (let i = 0; i < 100 && ops('UploadPart') < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(ops('UploadPart')).toBeGreaterThanOrEqual(2);
+    ac.abort();
+    expect((await rejection(p)).code).toBe('Aborted');
+    expect(ops('CreateMultipartUpload')).toBe(1);
+    expect(ops('AbortMultipartUpload')).toBe(1);
+    expect(ops('CompleteMultipartUpload')).toBe(0);
+    // Parts delayed in the emulator may still land after the abort; give them time, then check.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(env.emulator.store.listUploads(env.bucket)).toEqual([]);
+    expect(env.emulator.store.head(env.bucket, `${storage.prefix}cancel.bin`)).toBeUndefined();
+  });
+
+  it('a fatal error during a multipart upload aborts it too', async () => {
+    const { storage } = await open();
+    env.emulator.faults.add({ match: { operation: 'UploadPart', partNumber: 2 }, fault: { status: 403, code: 'AccessDenied' } });
+    const err = await rejection(storage.upload('fatal.bin', new Blob([new Uint8Array(11 * MiB)])));
+    expect(err.code).toBe('AccessDenied');
+    expect(ops('AbortMultipartUpload')).toBe(1);
+    expect(env.emulator.store.listUploads(env.bucket)).toEqual([]);
+  });
+
+  it('survives transient failures: 500, dropped connections, a part that never answers', async () => {
+    // Long enough for a 5 MiB part on a busy machine, short enough to keep the test quick.
+    const { storage } = await open({ engine: { requestTimeoutMs: 1_500 } });
+    env.emulator.faults.add({ match: { operation: 'UploadPart', partNumber: 1 }, fault: { status: 500 } });
+    env.emulator.faults.add({ match: { operation: 'UploadPart', partNumber: 2 }, fault: { drop: true } });
+    env.emulator.faults.add({ match: { operation: 'UploadPart', partNumber: 3 }, fault: { hang: true } });
+    env.emulator.faults.add({ match: { operation: 'CompleteMultipartUpload' }, fault: { status: 503, code: 'SlowDown' } });
+    const data = patternBytes(11 * MiB, 3);
+    await storage.upload('flaky.bin', new Blob([data]));
+    expect(ops('UploadPart')).toBe(6);
+    expect(ops('CompleteMultipartUpload')).toBe(2);
+    const dl = await download(storage, 'flaky.bin');
+    expect(Buffer.from(dl.bytes).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it('refuses to overwrite unless asked, for single and multipart uploads', async () => {
+    const { storage } = await open();
+    await storage.upload('same.txt', new Blob(['first']));
+    const err = await rejection(storage.upload('same.txt', new Blob(['second'])));
+    expect(err.code).toBe('AlreadyExists');
+    expect(err.message).toMatch(/already exists/);
+    await storage.upload('same.txt', new Blob(['third']), { overwrite: true });
+    expect(new TextDecoder().decode((await download(storage, 'same.txt')).bytes)).toBe('third');
+
+    const big = new Blob([new Uint8Array(6 * MiB)]);
+    const err2 = await rejection(storage.upload('same.txt', big));
+    expect(err2.code).toBe('AlreadyExists');
+    expect(ops('AbortMultipartUpload')).toBe(1);
+    expect(env.emulator.store.listUploads(env.bucket)).toEqual([]);
+    expect(new TextDecoder().decode((await download(storage, 'same.txt')).bytes)).toBe('third');
+    await storage.upload('same.txt', big, { overwrite: true });
+    expect(env.emulator.store.head(env.bucket, `${storage.prefix}same.txt`)?.size).toBe(6 * MiB);
+  });
+
+  it('creates folders, refusing an existing one', async () => {
+    const { storage } = await open();
+    await storage.createFolder('new folder');
+    expect(env.emulator.store.head(env.bucket, `${storage.prefix}new folder/`)?.size).toBe(0);
+    expect((await storage.list('')).entries).toEqual([expect.objectContaining({ kind: 'folder', path: 'new folder/', name: 'new folder' })]);
+    expect((await storage.list('new folder/')).entries).toEqual([]);
+    const err = await rejection(storage.createFolder('new folder/'));
+    expect(err.code).toBe('AlreadyExists');
+    expect(err.message).toMatch(/folder named "new folder"/);
+  });
+
+  it('deletes many (in batches of 1000) and folders recursively', async () => {
+    const { storage } = await open();
+    const p = storage.prefix;
+    const names = Array.from({ length: 1203 }, (_, i) => `bulk/${i}.txt`);
+    for (const n of names) await seedObject(env, p + n, 'x');
+    await storage.deleteMany(names.slice(0, 1100));
+    expect(ops('DeleteObjects')).toBe(2);
+    expect(env.emulator.store.keys(env.bucket).length).toBe(103);
+
+    for (const k of ['tree/', 'tree/a.txt', 'tree/sub/b.txt', 'tree/sub/c/', 'treehouse.txt']) await seedObject(env, p + k, 'x');
+    const before = ops('DeleteObjects');
+    expect(await storage.deleteFolder('bulk')).toBe(103);
+    expect(await storage.deleteFolder('tree/')).toBe(4);
+    expect(ops('DeleteObjects') - before).toBe(2);
+    expect((await storage.list('')).entries.map((e) => e.path)).toEqual(['treehouse.txt']);
+    expect((await rejection(storage.deleteFolder(''))).code).toBe('InvalidKey');
+    expect((await rejection(storage.delete('tree/'))).message).toMatch(/deleteFolder/);
+  });
+
+  it('reports per-key DeleteObjects errors as a StorageError naming the keys', async () => {
+    const { storage, creds } = await open();
+    const other = await open();
+    await other.storage.upload('theirs.txt', new Blob(['x']));
+    await other.storage.upload('also theirs.txt', new Blob(['x']));
+    // A Storage pointed at someone else's prefix: S3 refuses each key inside a 200 answer.
+    const wrong = new Storage(config, createS3Client(config, creds, { expectContinueHeader: false }), other.storage.prefix, storage.identityId);
+    const err = await rejection(wrong.deleteMany(['theirs.txt', 'also theirs.txt']));
+    expect(err.code).toBe('AccessDenied');
+    expect(err.message).toMatch(/2 item\(s\) could not be deleted: "theirs.txt" \(AccessDenied\), "also theirs.txt" \(AccessDenied\)/);
+    expect((err as DeleteError).failedKeys.map((f) => f.path).sort()).toEqual(['also theirs.txt', 'theirs.txt']);
+    expect(env.emulator.store.keys(env.bucket).length).toBe(2);
+  });
+
+  it('moves files and folders, refusing to replace unless asked', async () => {
+    const { storage } = await open();
+    const p = storage.prefix;
+    await seedObject(env, p + 'a.txt', 'A', { contentType: 'text/plain' });
+    await seedObject(env, p + 'b.txt', 'B');
+    await seedObject(env, p + 'dir/', '');
+
+    await storage.move('a.txt', 'renamed.txt');
+    expect(env.emulator.store.head(env.bucket, p + 'a.txt')).toBeUndefined();
+    expect(env.emulator.store.head(env.bucket, p + 'renamed.txt')?.contentType).toBe('text/plain');
+
+    const err = await rejection(storage.move('renamed.txt', 'b.txt'));
+    expect(err.code).toBe('AlreadyExists');
+    expect(env.emulator.store.head(env.bucket, p + 'renamed.txt')).toBeDefined();
+    expect(new TextDecoder().decode((await download(storage, 'b.txt')).bytes)).toBe('B');
+    await storage.move('renamed.txt', 'b.txt', { overwrite: true });
+    expect(new TextDecoder().decode((await download(storage, 'b.txt')).bytes)).toBe('A');
+
+    // Into a folder, under its own name.
+    await storage.move('b.txt', 'dir/');
+    expect(env.emulator.store.head(env.bucket, p + 'dir/b.txt')).toBeDefined();
+
+    for (const k of ['src/', 'src/one.txt', 'src/deep/two.txt']) await seedObject(env, p + k, k);
+    await storage.move('src/', 'dst/');
+    expect(env.emulator.store.keys(env.bucket).length).toBe(5);
+    expect((await storage.list('dst/')).entries.map((e) => e.path)).toEqual(['dst/deep/', 'dst/one.txt']);
+    expect(new TextDecoder().decode((await download(storage, 'dst/deep/two.txt')).bytes)).toBe('src/deep/two.txt');
+    expect((await storage.list('')).entries.map((e) => e.path)).toEqual(['dir/', 'dst/']);
+
+    expect((await rejection(storage.move('dst/', 'dst/inner/'))).code).toBe('MoveIntoItself');
+    expect((await rejection(storage.move('dst/', 'dst/'))).code).toBe('SameLocation');
+    expect((await rejection(storage.move('dir/b.txt', 'dir/b.txt'))).code).toBe('SameLocation');
+    expect((await rejection(storage.move('dst/', 'dir/'))).code).toBe('AlreadyExists');
+    expect((await rejection(storage.move('nothing/', 'elsewhere/'))).code).toBe('NoSuchKey');
+    expect((await rejection(storage.move('missing.txt', 'x.txt'))).code).toBe('NoSuchKey');
+
+    // Merge with overwrite: dst/ into dir/, which keeps b.txt.
+    await storage.move('dst/', 'dir/', { overwrite: true });
+    expect((await listAll(storage, 'dir/')).map((e) => e.path)).toEqual(['dir/deep/', 'dir/b.txt', 'dir/one.txt']);
+  });
+
+  it('undoes a folder move that failed halfway (without overwrite)', async () => {
+    const { storage } = await open();
+    const p = storage.prefix;
+    for (const k of ['f/', 'f/1.txt', 'f/2.txt', 'f/3.txt']) await seedObject(env, p + k, k);
+    env.emulator.faults.add({ match: { operation: 'CopyObject' }, after: 2, fault: { status: 403, code: 'AccessDenied' } });
+    expect((await rejection(storage.move('f/', 'g/'))).code).toBe('AccessDenied');
+    const keys = [...Array(env.emulator.store.keys(env.bucket).length).keys()].map((i) => env.emulator.store.keys(env.bucket).at(i));
+    expect(keys).toEqual([p + 'f/', p + 'f/1.txt', p + 'f/2.txt', p + 'f/3.txt']);
+  });
+});
+
+describe('odd names', () => {
+  const names = ['with space.txt', 'ünïcødé ファイル.txt', '😀 emoji 🎉.png', 'plus+percent%25#hash?q&a=b.txt', "quote's \"double\" (1) [x].md", 'a+b %2F c.txt'];
+
+  it('round-trip through upload, list, download, move and delete', async () => {
+    const { storage } = await open();
+    for (const [i, name] of names.entries()) {
+      const folder = `dir ${name.slice(0, 6)}/`;
+      const path = folder + name;
+      const body = `body of ${name}`;
+      await storage.upload(path, new Blob([body]));
+      const listed = await storage.list(folder);
+      expect(listed.entries.map((e) => [e.path, e.name])).toEqual([[path, name]]);
+      const root = await storage.list('');
+      expect(root.entries.map((e) => e.path)).toContain(folder);
+
+      const dl = await download(storage, path);
+      expect(new TextDecoder().decode(dl.bytes)).toBe(body);
+      const exact = /filename\*=UTF-8''(.*)$/.exec(dl.disposition ?? '')?.[1];
+      expect(decodeURIComponent(exact ?? '')).toBe(name);
+
+      const moved = `moved ${i}/${names[(i + 1) % names.length]}`;
+      await storage.move(path, moved);
+      expect((await storage.list(`moved ${i}/`)).entries.map((e) => e.path)).toEqual([moved]);
+      expect(new TextDecoder().decode((await download(storage, moved)).bytes)).toBe(body);
+      await storage.delete(moved);
+      expect((await storage.list(`moved ${i}/`)).entries).toEqual([]);
+    }
+  });
+
+  it('round-trip through folder moves and recursive deletes', async () => {
+    const { storage } = await open();
+    for (const name of names) await storage.upload(`odd ✓ folder/${name}`, new Blob([name]));
+    await storage.move('odd ✓ folder/', 'renamed + 50% #1/');
+    const moved = await listAll(storage, 'renamed + 50% #1/');
+    expect(moved.map((e) => e.name).sort()).toEqual([...names].sort());
+    expect(await storage.deleteFolder('renamed + 50% #1/')).toBe(names.length);
+    expect(env.emulator.store.keys(env.bucket).length).toBe(0);
+  });
+});
+
+describe('security', () => {
+  it('rejects paths that would leave the prefix before any request', async () => {
+    const { storage } = await open();
+    const before = env.emulator.requests.length;
+    for (const bad of ['../other/x.txt', 'a/../../x', '/abs.txt', 'a//b.txt', './x']) {
+      expect((await rejection(storage.upload(bad, new Blob(['x'])))).code).toBe('InvalidKey');
+      expect((await rejection(storage.downloadUrl(bad))).code).toBe('InvalidKey');
+      expect((await rejection(storage.delete(bad))).code).toBe('InvalidKey');
+      expect((await rejection(storage.move('x.txt', bad))).code).toBe('InvalidKey');
+    }
+    expect((await rejection(storage.list('../'))).code).toBe('InvalidKey');
+    expect(env.emulator.requests.length).toBe(before);
+  });
+
+  it('gets AccessDenied for another identity\'s prefix', async () => {
+    const { storage, creds } = await open();
+    const other = await open();
+    await other.storage.upload('secret.txt', new Blob(['mine']));
+    const client = createS3Client(config, creds, { expectContinueHeader: false });
+    const err = await rejection(send(client, new ListObjectsV2Command({ Bucket: config.bucket, Prefix: other.storage.prefix })));
+    expect(err.code).toBe('AccessDenied');
+    expect(err.status).toBe(403);
+    expect(err.message).toMatch(/Stay inside your own folder/);
+    expect(storage.prefix).not.toBe(other.storage.prefix);
+  });
+
+  it('renews expired credentials transparently', async () => {
+    const { storage } = await open();
+    await storage.upload('before.txt', new Blob(['x']));
+    const issued = ops('GetCredentialsForIdentity');
+    env.emulator.expireCredentials();
+    const { entries } = await storage.list('');
+    expect(entries.map((e) => e.path)).toEqual(['before.txt']);
+    expect(ops('GetCredentialsForIdentity')).toBe(issued + 1);
+    expect(env.emulator.requests.filter((r) => r.operation === 'ListObjectsV2').map((r) => r.status)).toEqual([400, 200]);
+  });
+
+  it('renews credentials that expire in the middle of a multipart upload, once', async () => {
+    const { storage } = await open();
+    env.emulator.faults.add({ match: { operation: 'UploadPart', partNumber: 2 }, fault: { expireCredentials: true } });
+    const issued = ops('GetCredentialsForIdentity');
+    const data = patternBytes(16 * MiB, 5);
+    await storage.upload('renew.bin', new Blob([data]));
+    expect(ops('GetCredentialsForIdentity')).toBe(issued + 1);
+    expect(Buffer.from((await download(storage, 'renew.bin')).bytes).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it('rejects a bad signature with an actionable message', async () => {
+    const { creds } = await open();
+    const good = await creds.get();
+    const bad = staticCredentials({ ...good, secretAccessKey: good.secretAccessKey.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) });
+    const storage = await Storage.open(config, bad, OPEN);
+    const err = await rejection(storage.list(''));
+    expect(err.code).toBe('SignatureDoesNotMatch');
+    expect(err.message).toMatch(/region in config\.json.*clock/);
+  });
+
+  it('refuses long-term keys, from any credential source', async () => {
+    expect(() => staticCredentials({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x', sessionToken: 't', expiration: new Date(Date.now() + 3600_000) })).toThrow(
+      expect.objectContaining({ code: 'LongTermCredentials' }) as Error,
+    );
+    const sneaky: CredentialSource = {
+      identityId: 'us-east-1:x',
+      get: async () => ({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x', sessionToken: '', expiration: new Date(Date.now() + 3600_000), identityId: 'us-east-1:x' }),
+      refresh: async () => sneaky.get(),
+    };
+    const storage = await Storage.open(config, sneaky, OPEN);
+    const before = env.emulator.requests.length;
+    expect((await rejection(storage.list(''))).code).toBe('LongTermCredentials');
+    expect((await rejection(storage.downloadUrl('x.txt'))).code).toBe('LongTermCredentials');
+    expect(env.emulator.requests.length).toBe(before);
+  });
+
+  it('names a missing bucket, and a file over the configured limit, before uploading', async () => {
+    const { storage } = await open({}, { ...config, bucket: 'no-such-bucket' });
+    const err = await rejection(storage.list(''));
+    expect(err.code).toBe('NoSuchBucket');
+    expect(err.message).toMatch(/Check "bucket" and "region"/);
+
+    const small = await open({}, { ...config, upload: { ...config.upload, maxFileSize: 10 } });
+    const before = env.emulator.requests.length;
+    const tooBig = await rejection(small.storage.upload('x.bin', new Blob(['12345678901'])));
+    expect(tooBig.code).toBe('TooLarge');
+    expect(tooBig.message).toMatch(/up to 10 bytes/);
+    expect(env.emulator.requests.length).toBe(before);
+  });
+});
