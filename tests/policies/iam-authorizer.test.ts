@@ -1,0 +1,114 @@
+// The authorizer the node emulation uses to run the app's tests under the real policies.
+
+import { describe, expect, it } from 'vitest';
+import { prefixAuthorizer, type AuthorizationRequest } from '../../src/mocks/authorize.ts';
+import { iamAuthorizer } from '../support/iam-authorizer.ts';
+
+const ME = 'us-east-1:0a0a0a0a-1111-4111-8111-0a0a0a0a0a0a';
+const YOU = 'us-east-1:0b0b0b0b-2222-4222-8222-0b0b0b0b0b0b';
+const BUCKET = 'sessionbox-test';
+const NOW = Date.UTC(2025, 5, 1, 12);
+
+const req = (r: Partial<AuthorizationRequest> & Pick<AuthorizationRequest, 'action'>): AuthorizationRequest => ({
+  bucket: BUCKET, identityId: ME, authenticated: true, tokenIssueTime: NOW, secureTransport: true, ...r,
+});
+
+describe('iamAuthorizer', () => {
+  const authorize = iamAuthorizer({ bucket: BUCKET });
+
+  it.each([
+    ['signed-in reads its own file', req({ action: 's3:GetObject', key: `users/${ME}/a.txt` }), true],
+    ['signed-in writes a nested file', req({ action: 's3:PutObject', key: `users/${ME}/x/y z.bin` }), true],
+    ['signed-in deletes its own file', req({ action: 's3:DeleteObject', key: `users/${ME}/a.txt` }), true],
+    ['signed-in lists its own prefix', req({ action: 's3:ListBucket', listPrefix: `users/${ME}/` }), true],
+    ['signed-in lists a subfolder', req({ action: 's3:ListBucket', listPrefix: `users/${ME}/photos/` }), true],
+    ['signed-in reads another identity\'s file', req({ action: 's3:GetObject', key: `users/${YOU}/a.txt` }), false],
+    ['signed-in lists the bucket root', req({ action: 's3:ListBucket', listPrefix: '' }), false],
+    ['signed-in lists all users', req({ action: 's3:ListBucket', listPrefix: 'users/' }), false],
+    ['signed-in lists in-progress multipart uploads', req({ action: 's3:ListBucketMultipartUploads' }), false],
+    ['guest uploads into its drop box', req({ action: 's3:PutObject', key: `uploads/${ME}/a.jpg`, authenticated: false }), true],
+    ['guest lists the parts of its upload', req({ action: 's3:ListMultipartUploadParts', key: `uploads/${ME}/a.jpg`, authenticated: false }), true],
+    ['guest reads its own upload', req({ action: 's3:GetObject', key: `uploads/${ME}/a.jpg`, authenticated: false }), false],
+    ['guest lists its drop box', req({ action: 's3:ListBucket', listPrefix: `uploads/${ME}/`, authenticated: false }), false],
+    ['guest deletes its own upload', req({ action: 's3:DeleteObject', key: `uploads/${ME}/a.jpg`, authenticated: false }), false],
+    ['guest writes into the signed-in area', req({ action: 's3:PutObject', key: `users/${ME}/a.jpg`, authenticated: false }), false],
+    ['plain HTTP', req({ action: 's3:GetObject', key: `users/${ME}/a.txt`, secureTransport: false }), false],
+    ['another bucket than the deployment\'s', req({ action: 's3:GetObject', key: `users/${ME}/a.txt`, bucket: 'other-bucket' }), false],
+  ] as const)('%s', async (_name, r, allowed) => {
+    expect(await authorize(r)).toBe(allowed);
+  });
+
+  it.each([
+    ['a "*" in the name', `users/${ME}/a*b.txt`, true],
+    ['a name that is only "*"', `users/${ME}/*`, true],
+    ['a "?" in the name', `users/${ME}/why?.txt`, true],
+    ['a line break in the name', `users/${ME}/two\nlines.txt`, true],
+    ['a "*" where another id would be', 'users/*/a.txt', false],
+    ['a "*" right after "users/"', `users/*${ME.slice(1)}/a.txt`, false],
+    ['a line break inside the id', `users/${ME}\n/a.txt`, false],
+  ] as const)('odd names are judged literally, as IAM does: %s', async (_n, key, allowed) => {
+    expect(await authorize(req({ action: 's3:PutObject', key }))).toBe(allowed);
+    expect(await authorize(req({ action: 's3:ListBucket', listPrefix: key.slice(0, key.lastIndexOf('/') + 1) }))).toBe(allowed);
+  });
+
+  it('says why: plain HTTP is an explicit deny of the bucket policy', async () => {
+    const d = await authorize.decide(req({ action: 's3:PutObject', key: `users/${ME}/a`, secureTransport: false }));
+    expect(d).toMatchObject({ allowed: false, decision: 'ExplicitlyDenied', resource: `arn:aws:s3:::${BUCKET}/users/${ME}/a` });
+  });
+
+  it('without a bucket option every bucket is treated as deployed with the policies', async () => {
+    const any = iamAuthorizer();
+    expect(await any(req({ action: 's3:GetObject', key: `users/${ME}/a`, bucket: 'sessionbox-demo' }))).toBe(true);
+    expect(await any(req({ action: 's3:GetObject', key: `users/${YOU}/a`, bucket: 'sessionbox-demo' }))).toBe(false);
+  });
+
+  it('refuses to guess when the emulation passes no issue time', async () => {
+    await expect(authorize(req({ action: 's3:GetObject', key: `users/${ME}/a`, tokenIssueTime: Number.NaN }))).rejects.toThrow(/tokenIssueTime/);
+  });
+
+  it('reports each decision to onDecision', async () => {
+    const seen: string[] = [];
+    const a = iamAuthorizer({ bucket: BUCKET, onDecision: (r, d) => seen.push(`${r.action} ${d.decision}`) });
+    await a(req({ action: 's3:GetObject', key: `users/${YOU}/a` }));
+    expect(seen).toEqual(['s3:GetObject ImplicitlyDenied']);
+  });
+
+  it('agrees with the demo\'s prefixAuthorizer for signed-in identities, and is stricter for guests', async () => {
+    const keys = [`users/${ME}/a`, `users/${YOU}/a`, `uploads/${ME}/a`, 'x'];
+    const actions = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
+    const stricter: string[] = [];
+    for (const authenticated of [true, false]) {
+      const cases = [
+        ...keys.flatMap((key) => actions.map((action) => req({ action, key, authenticated }))),
+        ...['', 'users/', `users/${ME}/`, `uploads/${ME}/`, `users/${ME}/sub/`].map((listPrefix) => req({ action: 's3:ListBucket', listPrefix, authenticated })),
+      ];
+      for (const r of cases) {
+        const real = await authorize(r);
+        const demo = await prefixAuthorizer(r);
+        if (real === demo) continue;
+        expect(real, `${r.action} ${r.key ?? r.listPrefix}: the real policy must never allow more than the demo`).toBe(false);
+        stricter.push(`${authenticated ? 'signed-in' : 'guest'} ${r.action} ${r.key ?? r.listPrefix}`);
+      }
+    }
+    expect(stricter.sort()).toEqual([
+      `guest s3:DeleteObject uploads/${ME}/a`,
+      `guest s3:GetObject uploads/${ME}/a`,
+      `guest s3:ListBucket uploads/${ME}/`,
+    ]);
+  });
+
+  it('is fast enough for hundreds of requests per test run', async () => {
+    const a = iamAuthorizer({ bucket: BUCKET });
+    const ids = Array.from({ length: 20 }, (_, i) => `us-east-1:0c0c0c0c-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    await a(req({ action: 's3:GetObject', key: 'warm-up' }));
+    const n = 200;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const id = ids[i % ids.length]!;
+      await a(req({ identityId: id, action: i % 3 ? 's3:PutObject' : 's3:ListBucket', key: i % 3 ? `users/${id}/f${i}` : undefined, listPrefix: `users/${id}/` }));
+    }
+    const perCall = (performance.now() - t0) / n;
+    console.info(`iamAuthorizer: ${perCall.toFixed(2)} ms per request over ${n} requests`);
+    expect(perCall).toBeLessThan(25);
+  });
+});
