@@ -1,0 +1,45 @@
+import { StorageError } from '../lib/errors';
+
+const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
+const sizeFormats = new Map<string, Intl.NumberFormat>();
+
+/** Decimal units (kB, MB), as file managers show them. */
+export function formatSize(bytes: number): string {
+  // Intl spells bytes out ("0 byte"); "B" matches the kB/MB that follow.
+  if (bytes < 1000) return `${bytes} B`;
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const key = `${unit}:${value < 10 && unit > 0 ? 1 : 0}`;
+  let fmt = sizeFormats.get(key);
+  if (!fmt) {
+    fmt = new Intl.NumberFormat(undefined, {
+      style: 'unit',
+      unit: UNITS[unit],
+      unitDisplay: 'short',
+      maximumFractionDigits: value < 10 && unit > 0 ? 1 : 0,
+    });
+    sizeFormats.set(key, fmt);
+  }
+  return fmt.format(value);
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export function formatDate(date: Date | undefined): string {
+  return date ? dateFormat.format(date) : '';
+}
+
+/** What to tell the person. StorageError messages already name the cause and the fix. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof StorageError) return err.message;
+  if (err instanceof Error) return `Unexpected error: ${err.message || err.name}. Reload the page and try again.`;
+  return `Unexpected error: ${String(err)}. Reload the page and try again.`;
+}
+
+export function errorCode(err: unknown): string | undefined {
+  return err instanceof StorageError ? err.code : undefined;
+}
