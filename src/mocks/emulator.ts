@@ -67,6 +67,7 @@ export interface Emulator {
   store: ObjectStore;
   /** Every credential issued so far answers ExpiredToken from now on. */
   expireCredentials(): void;
+  /** The most recent requests (at most REQUEST_LOG_LIMIT), oldest first. */
   requests: RequestLogEntry[];
   /** Serves another base URL (both services), e.g. the address an HTTP server listens on. */
   addEndpoint(baseUrl: string): void;
@@ -74,6 +75,9 @@ export interface Emulator {
   reset(): Promise<void>;
   readonly options: Readonly<EmulatorOptions>;
 }
+
+/** The browser demo runs for days: an unbounded log would grow until the tab runs out of memory. */
+export const REQUEST_LOG_LIMIT = 10_000;
 
 export function createEmulator(opts: EmulatorOptions): Emulator {
   const now = opts.now ?? Date.now;
@@ -138,6 +142,8 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
     if (key !== undefined) entry.key = key;
     if (partNumber !== undefined) entry.partNumber = partNumber;
     requests.push(entry);
+    // In place: tests and the demo hold on to this array.
+    if (requests.length > REQUEST_LOG_LIMIT) requests.splice(0, requests.length - REQUEST_LOG_LIMIT);
     return entry;
   }
 

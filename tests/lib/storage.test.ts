@@ -1,5 +1,7 @@
-// Storage end to end against the local AWS emulation: Cognito credentials, SigV4, the prefix
-// authorizer, conditional writes, multipart uploads and presigned downloads, as the app uses them.
+// Storage end to end against the local AWS emulation: Cognito credentials, SigV4, conditional
+// writes, multipart uploads and presigned downloads, as the app uses them. Every S3 request is
+// decided by the shipped IAM policies (infra-policies/), so a signed-in identity owns
+// users/{identityId}/ and a guest may only drop files into uploads/{identityId}/.
 
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
@@ -9,10 +11,11 @@ import { StorageError } from '../../src/lib/errors.ts';
 import { createS3Client, send } from '../../src/lib/s3.ts';
 import { DeleteError, Storage, type Entry, type OpenOptions } from '../../src/lib/storage.ts';
 import type { UploadProgress } from '../../src/lib/upload.ts';
-import { DEFAULTS, TEST_PROVIDER, fakeIdToken, seedObject, useEmulation } from '../support/emulation.ts';
+import { DEFAULTS, TEST_PROVIDER, fakeIdToken, s3Error, seedObject, storedText, useEmulation } from '../support/emulation.ts';
+import { iamAuthorizer } from '../support/iam-authorizer.ts';
 import { patternBytes } from './fake-transport.ts';
 
-const env = useEmulation();
+const env = useEmulation({ authorize: iamAuthorizer({ bucket: DEFAULTS.bucket }) });
 
 const config: AppConfig = {
   mode: 'aws',
@@ -26,13 +29,24 @@ const config: AppConfig = {
 };
 
 const OPEN: OpenOptions = {
+  signedIn: true,
   s3: { expectContinueHeader: false },
   engine: { retry: { baseDelayMs: 1, maxDelayMs: 5 }, requestTimeoutMs: 5_000 },
 };
+const GUEST: OpenOptions = { ...OPEN, signedIn: false };
 
+/** A Storage for a new signed-in identity (its own OIDC subject), the owner of users/{identityId}/. */
 async function open(extra: Partial<OpenOptions> = {}, cfg: AppConfig = config): Promise<{ storage: Storage; creds: CredentialSource }> {
-  const creds = cognitoCredentials({ identityPoolId: cfg.identityPoolId, region: cfg.region });
-  const storage = await Storage.open(cfg, creds, { ...OPEN, ...extra, engine: { ...OPEN.engine, ...extra.engine } });
+  const sub = `user-${crypto.randomUUID()}`;
+  const creds = cognitoCredentials({ identityPoolId: cfg.identityPoolId, region: cfg.region, logins: { [TEST_PROVIDER]: fakeIdToken({ sub }) } });
+  const storage = await Storage.open(cfg, creds, { ...OPEN, ...extra, signedIn: true, engine: { ...OPEN.engine, ...extra.engine } });
+  return { storage, creds };
+}
+
+/** A Storage for a new guest identity, whose folder uploads/{identityId}/ is a drop box. */
+async function openGuest(extra: Partial<OpenOptions> = {}): Promise<{ storage: Storage; creds: CredentialSource }> {
+  const creds = cognitoCredentials({ identityPoolId: config.identityPoolId, region: config.region });
+  const storage = await Storage.open(config, creds, { ...GUEST, ...extra, signedIn: false, engine: { ...GUEST.engine, ...extra.engine } });
   return { storage, creds };
 }
 
@@ -64,18 +78,28 @@ async function download(storage: Storage, path: string, filename?: string): Prom
   return { bytes: new Uint8Array(await res.arrayBuffer()), disposition: res.headers.get('content-disposition') };
 }
 
+/** Every key in the bucket, in S3 order. */
+function storedKeys(): string[] {
+  const keys = env.emulator.store.keys(env.bucket);
+  return Array.from({ length: keys.length }, (_, i) => keys.at(i)!);
+}
+
 function ops(operation: string): number {
   return env.emulator.requests.filter((r) => r.operation === operation).length;
 }
 
 describe('Storage.open', () => {
   it('confines a guest to uploads/{identityId}/ and a signed-in user to users/{identityId}/', async () => {
-    const { storage, creds } = await open();
-    expect(storage.identityId).toBe(creds.identityId);
-    expect(storage.identityId).toMatch(/^us-east-1:/);
-    expect(storage.prefix).toBe(`uploads/${storage.identityId}/`);
-    const signedIn = await Storage.open(config, creds, { ...OPEN, signedIn: true });
-    expect(signedIn.prefix).toBe(`users/${storage.identityId}/`);
+    const guest = await openGuest();
+    expect(guest.storage.identityId).toBe(guest.creds.identityId);
+    expect(guest.storage.identityId).toMatch(/^us-east-1:/);
+    expect(guest.storage.prefix).toBe(`uploads/${guest.storage.identityId}/`);
+    const user = await open();
+    expect(user.storage.identityId).toBe(user.creds.identityId);
+    expect(user.storage.prefix).toBe(`users/${user.storage.identityId}/`);
+    expect(user.storage.identityId).not.toBe(guest.storage.identityId);
+    // Storage.open cannot tell the kind of identity: the prefix follows the signedIn option.
+    expect((await Storage.open(config, guest.creds, OPEN)).prefix).toBe(`users/${guest.storage.identityId}/`);
   });
 });
 
@@ -87,7 +111,7 @@ describe('identities', () => {
       region: config.region,
       logins: { [TEST_PROVIDER]: async () => (calls++, fakeIdToken({ sub: 'alice' })) },
     });
-    const storage = await Storage.open(config, creds, { ...OPEN, signedIn: true });
+    const storage = await Storage.open(config, creds, OPEN);
     expect(storage.prefix).toBe(`users/${storage.identityId}/`);
     await storage.upload('signed-in.txt', new Blob(['hi']));
     expect(env.emulator.store.head(env.bucket, `users/${storage.identityId}/signed-in.txt`)).toBeDefined();
@@ -95,18 +119,21 @@ describe('identities', () => {
     await storage.list('');
     expect(calls).toBeGreaterThanOrEqual(2);
     // The same login gets the same identity, hence the same files.
-    const again = await Storage.open(config, cognitoCredentials({ identityPoolId: config.identityPoolId, region: config.region, logins: { [TEST_PROVIDER]: fakeIdToken({ sub: 'alice' }) } }), { ...OPEN, signedIn: true });
+    const again = await Storage.open(config, cognitoCredentials({ identityPoolId: config.identityPoolId, region: config.region, logins: { [TEST_PROVIDER]: fakeIdToken({ sub: 'alice' }) } }), OPEN);
     expect(again.prefix).toBe(storage.prefix);
   });
 
   it('a guest keeps their identity (and files) through the identity id cache, which holds no secrets', async () => {
     const m = new Map<string, string>();
     const cache = { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), removeItem: (k: string) => void m.delete(k) };
-    const first = await Storage.open(config, cognitoCredentials({ identityPoolId: config.identityPoolId, region: config.region, identityIdCache: cache }), OPEN);
+    const first = await Storage.open(config, cognitoCredentials({ identityPoolId: config.identityPoolId, region: config.region, identityIdCache: cache }), GUEST);
     await first.upload('kept.txt', new Blob(['x']));
-    const second = await Storage.open(config, cognitoCredentials({ identityPoolId: config.identityPoolId, region: config.region, identityIdCache: cache }), OPEN);
+    const second = await Storage.open(config, cognitoCredentials({ identityPoolId: config.identityPoolId, region: config.region, identityIdCache: cache }), GUEST);
     expect(second.prefix).toBe(first.prefix);
-    expect((await second.list('')).entries.map((e) => e.path)).toEqual(['kept.txt']);
+    // A guest may not list its drop box; that the second visit writes to the same place shows
+    // it is the same identity: its upload under the same name is refused, the file untouched.
+    expect((await rejection(second.upload('kept.txt', new Blob(['y'])))).code).toBe('AlreadyExists');
+    expect(await storedText(env, `${second.prefix}kept.txt`)).toBe('x');
     expect([...m.values()]).toEqual([first.identityId]);
     expect(ops('GetId')).toBe(1);
   });
@@ -345,8 +372,108 @@ describe('Storage operations', () => {
     for (const k of ['f/', 'f/1.txt', 'f/2.txt', 'f/3.txt']) await seedObject(env, p + k, k);
     env.emulator.faults.add({ match: { operation: 'CopyObject' }, after: 2, fault: { status: 403, code: 'AccessDenied' } });
     expect((await rejection(storage.move('f/', 'g/'))).code).toBe('AccessDenied');
-    const keys = [...Array(env.emulator.store.keys(env.bucket).length).keys()].map((i) => env.emulator.store.keys(env.bucket).at(i));
-    expect(keys).toEqual([p + 'f/', p + 'f/1.txt', p + 'f/2.txt', p + 'f/3.txt']);
+    expect(storedKeys()).toEqual([p + 'f/', p + 'f/1.txt', p + 'f/2.txt', p + 'f/3.txt']);
+  });
+});
+
+describe('guests: a drop box under the real guest policy', () => {
+  /** The S3 requests made so far, with their answers, e.g. 'PutObject 200'. */
+  const s3Calls = () => env.emulator.requests.filter((r) => r.service === 's3').map((r) => `${r.operation} ${r.status}`);
+
+  function expectAccessDenied(err: StorageError): void {
+    expect(err.code).toBe('AccessDenied');
+    expect(err.status).toBe(403);
+    // Cause, and the fix for the user and for the operator.
+    expect(err.message).toMatch(/Access denied: your identity may not do this here\..*ask the operator to check the IAM role/);
+  }
+
+  it('uploads with a single conditional PUT and nothing else, refusing to replace unless asked', async () => {
+    const { storage } = await openGuest();
+    const res = await storage.upload('photo.jpg', new Blob(['first'], { type: 'image/jpeg' }));
+    expect(res.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(env.emulator.store.head(env.bucket, `${storage.prefix}photo.jpg`)).toMatchObject({ size: 5, contentType: 'image/jpeg' });
+    // No HeadObject or listing first: the guest may not make them.
+    expect(s3Calls()).toEqual(['PutObject 200']);
+
+    const err = await rejection(storage.upload('photo.jpg', new Blob(['second'])));
+    expect(err.code).toBe('AlreadyExists');
+    expect(s3Calls().at(-1)).toBe('PutObject 412');
+    expect(await storedText(env, `${storage.prefix}photo.jpg`)).toBe('first');
+    await storage.upload('photo.jpg', new Blob(['third']), { overwrite: true });
+    expect(await storedText(env, `${storage.prefix}photo.jpg`)).toBe('third');
+  });
+
+  it('uploads in parts with only multipart requests, and a conflicting one is aborted', async () => {
+    const { storage } = await openGuest();
+    const data = patternBytes(12 * MiB + 99, 11);
+    const res = await storage.upload('big/video.bin', new Blob([data]));
+    expect(res.etag).toMatch(/-3"$/);
+    expect(s3Calls().sort()).toEqual(['CompleteMultipartUpload 200', 'CreateMultipartUpload 200', 'UploadPart 200', 'UploadPart 200', 'UploadPart 200']);
+    const stored = await env.emulator.store.read(env.bucket, `${storage.prefix}big/video.bin`);
+    expect(Buffer.from(await stored!.arrayBuffer()).equals(Buffer.from(data))).toBe(true);
+    expect(env.emulator.store.listUploads(env.bucket)).toEqual([]);
+
+    // If-None-Match on CompleteMultipartUpload keeps the first file; the guest may abort the rest.
+    const err = await rejection(storage.upload('big/video.bin', new Blob([new Uint8Array(6 * MiB)])));
+    expect(err.code).toBe('AlreadyExists');
+    expect(s3Calls().slice(-2)).toEqual(['CompleteMultipartUpload 412', 'AbortMultipartUpload 204']);
+    expect(env.emulator.store.listUploads(env.bucket)).toEqual([]);
+    expect(env.emulator.store.head(env.bucket, `${storage.prefix}big/video.bin`)?.size).toBe(data.length);
+  });
+
+  it('cancelling a multipart upload aborts it on the server', async () => {
+    const { storage } = await openGuest();
+    env.emulator.faults.add({ match: { operation: 'UploadPart' }, times: Infinity, fault: { delayMs: 300 } });
+    const ac = new AbortController();
+    const p = storage.upload('cancel.bin', new Blob([new Uint8Array(16 * MiB)]), { signal: ac.signal });
+    for (let i = 0; i < 100 && ops('UploadPart') < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(ops('UploadPart')).toBeGreaterThanOrEqual(2);
+    ac.abort();
+    expect((await rejection(p)).code).toBe('Aborted');
+    // The engine swallows a failed abort (the lifecycle rule is the backstop), so check the answer.
+    expect(s3Calls().filter((c) => c.startsWith('AbortMultipartUpload'))).toEqual(['AbortMultipartUpload 204']);
+    expect(ops('CompleteMultipartUpload')).toBe(0);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(env.emulator.store.listUploads(env.bucket)).toEqual([]);
+    expect(env.emulator.store.head(env.bucket, `${storage.prefix}cancel.bin`)).toBeUndefined();
+  });
+
+  it('may not list, download, delete or move, even its own uploads', async () => {
+    const { storage } = await openGuest();
+    await storage.upload('mine.txt', new Blob(['mine']));
+    await storage.upload('dir/inner.txt', new Blob(['inner']));
+
+    expectAccessDenied(await rejection(storage.list('')));
+    expectAccessDenied(await rejection(storage.list('dir/')));
+    expectAccessDenied(await rejection(storage.delete('mine.txt')));
+    const many = await rejection(storage.deleteMany(['mine.txt', 'dir/inner.txt']));
+    expect(many.code).toBe('AccessDenied');
+    expect((many as DeleteError).failedKeys).toEqual([
+      { path: 'mine.txt', code: 'AccessDenied' },
+      { path: 'dir/inner.txt', code: 'AccessDenied' },
+    ]);
+    expectAccessDenied(await rejection(storage.deleteFolder('dir/')));
+    expectAccessDenied(await rejection(storage.move('mine.txt', 'renamed.txt')));
+
+    // Presigning is local and succeeds; S3 refuses the download itself.
+    const res = await fetch(await storage.downloadUrl('mine.txt'));
+    expect(res.status).toBe(403);
+    expect((await s3Error(res)).code).toBe('AccessDenied');
+
+    expect(storedKeys()).toEqual([`${storage.prefix}dir/inner.txt`, `${storage.prefix}mine.txt`]);
+  });
+
+  it('may not write outside its own drop box', async () => {
+    const { storage, creds } = await openGuest();
+    const other = await openGuest();
+    const client = createS3Client(config, creds, { expectContinueHeader: false });
+    for (const prefix of [other.storage.prefix, `users/${storage.identityId}/`]) {
+      const elsewhere = new Storage(config, client, prefix, storage.identityId);
+      expectAccessDenied(await rejection(elsewhere.upload('x.txt', new Blob(['x']))));
+      expectAccessDenied(await rejection(elsewhere.upload('big.bin', new Blob([new Uint8Array(6 * MiB)]))));
+    }
+    expect(storedKeys()).toEqual([]);
+    expect(env.emulator.store.listUploads(env.bucket)).toEqual([]);
   });
 });
 
