@@ -239,7 +239,8 @@ class Engine {
       ac.abort(a.signal.reason);
       settle?.(abortedError(a.signal.reason));
     };
-    a.signal.addEventListener('abort', onAbort, { once: true });
+    // NEVER is shared by every upload: listeners on it would only pile up.
+    if (a.signal !== NEVER) a.signal.addEventListener('abort', onAbort, { once: true });
     arm(a.bytes);
     const request = a
       .run({
