@@ -31,6 +31,11 @@ export interface AppConfig {
     partSize: number;
     parallelParts: number;
     maxFileSize: number;
+    /**
+     * Types the site accepts, as in an <input accept>: extensions (".pdf") and MIME types
+     * ("image/*", "application/pdf"). Absent: any type.
+     */
+    accept?: string[];
   };
 }
 
@@ -60,6 +65,23 @@ export const DEMO_CONFIG: AppConfig = {
   endpoints: { forcePathStyle: false },
   upload: { ...DEFAULT_UPLOAD },
 };
+
+/**
+ * The demo's stand-in OIDC provider: its discovery, token and key endpoints are served by the
+ * emulation (MSW) and its sign-in page is demo-sign-in.html, all next to the app on its own origin.
+ */
+export function demoOidcConfig(appUrl: string): OidcConfig {
+  const app = new URL('./', appUrl);
+  const authority = new URL('demo-oidc', app).href;
+  return {
+    authority,
+    clientId: 'sessionbox-demo',
+    redirectUri: app.href,
+    scopes: ['openid', 'profile'],
+    // Cognito names an OIDC provider by its issuer without "https://"; the emulation checks the same.
+    loginsProvider: authority.replace(/^https:\/\//, ''),
+  };
+}
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/;
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -188,13 +210,13 @@ export function parseConfig(raw: unknown): AppConfig {
     }
   }
 
-  const upload = { ...DEFAULT_UPLOAD };
+  const upload: AppConfig['upload'] = { ...DEFAULT_UPLOAD };
   if (raw.upload !== undefined) {
     const u = raw.upload;
     if (!isObject(u)) fail('upload', 'must be an object like {"partSizeMiB": 16, "parallelParts": 6, "maxFileSizeMiB": 5120}.');
     else {
       for (const k of Object.keys(u)) {
-        if (!['partSizeMiB', 'parallelParts', 'maxFileSizeMiB'].includes(k)) fail(`upload.${k}`, 'unknown field. Use "partSizeMiB", "parallelParts" or "maxFileSizeMiB".');
+        if (!['partSizeMiB', 'parallelParts', 'maxFileSizeMiB', 'accept'].includes(k)) fail(`upload.${k}`, 'unknown field. Use "partSizeMiB", "parallelParts", "maxFileSizeMiB" or "accept".');
       }
       const num = (k: string, min: number, max: number, why: string): number | undefined => {
         const v = u[k];
@@ -211,6 +233,13 @@ export function parseConfig(raw: unknown): AppConfig {
       if (par !== undefined) upload.parallelParts = Math.floor(par);
       const max = num('maxFileSizeMiB', 0.001, 5 * 1024 * 1024, 'S3 objects are at most 5 TiB (5242880 MiB).');
       if (max !== undefined) upload.maxFileSize = Math.floor(max * MiB);
+      if (u.accept !== undefined) {
+        const bad = Array.isArray(u.accept) ? u.accept.filter((a) => typeof a !== 'string' || !ACCEPT_ITEM.test(a.trim())) : undefined;
+        if (!bad || bad.length || (u.accept as unknown[]).length === 0) {
+          const shown = bad?.length ? ` ${bad.map((b) => JSON.stringify(b)).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not.` : '';
+          fail('upload.accept', `must be a non-empty list of file extensions (".pdf") and MIME types ("image/*", "application/pdf"), e.g. [".pdf", "image/*"], or be left out to accept any type.${shown}`);
+        } else upload.accept = (u.accept as string[]).map((a) => a.trim().toLowerCase());
+      }
     }
   }
 
@@ -237,6 +266,20 @@ export async function loadConfig(url = 'config.json', fetchImpl: typeof fetch = 
     throw new ConfigError([{ field: 'config.json', message: `is not valid JSON (${(cause as Error).message}). Fix its syntax.` }]);
   }
   return parseConfig(raw);
+}
+
+const ACCEPT_ITEM = /^(\.[^./\\\s][^/\\\s]*|[a-z0-9][\w.+-]*\/(\*|[a-z0-9][\w.+-]*))$/i;
+
+/** Whether a file passes `upload.accept` (matched like an <input accept>: extension or MIME type). */
+export function acceptsFile(accept: string[] | undefined, file: { name: string; type: string }): boolean {
+  if (!accept) return true;
+  const name = file.name.toLowerCase();
+  const type = file.type.toLowerCase();
+  return accept.some((a) => {
+    if (a.startsWith('.')) return name.endsWith(a) && name.length > a.length;
+    if (a.endsWith('/*')) return type.startsWith(a.slice(0, -1));
+    return type === a;
+  });
 }
 
 /** Cognito may live in another region than the bucket: the pool id names its own. */

@@ -1,0 +1,168 @@
+// Guest credentials from a Cognito identity pool over plain fetch: GetId and
+// GetCredentialsForIdentity are two unsigned JSON calls, so the widget needs neither the AWS SDK
+// nor its credential provider. Same contract as cognitoCredentials (credentials.ts): in memory
+// only, renewed ahead of expiry, one renewal shared by every caller, temporary keys only.
+
+import type { CredentialSource, IdentityIdCache, SessionCredentials } from './credentials.ts';
+import { StorageError, describe, isAbort } from './errors.ts';
+
+export interface FetchCognitoOptions {
+  identityPoolId: string;
+  /** Cognito's region; default the one named in the pool id. */
+  region?: string;
+  /** Base URL overriding https://cognito-identity.{region}.amazonaws.com/. */
+  endpoint?: string;
+  /** Where the identity id is kept between page loads; default memory (a new guest per load). */
+  identityIdCache?: IdentityIdCache;
+  /** Renew this long before expiry. Default 5 min. */
+  renewMarginMs?: number;
+  /** Clock in ms, for tests. */
+  now?: () => number;
+  /** Looked up at call time by default, so test interceptors installed later still apply. */
+  fetch?: typeof fetch;
+}
+
+const MARGIN_MS = 5 * 60_000;
+
+class CognitoCallError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+function toStorage(err: unknown): StorageError {
+  if (err instanceof StorageError) return err;
+  if (isAbort(err)) return new StorageError('Aborted', describe('Aborted'), { cause: err });
+  if (!(err instanceof CognitoCallError)) {
+    return new StorageError('NetworkError', 'Could not reach Amazon Cognito to get credentials. Check the connection; operators: check the region and the Cognito endpoint in the configuration, and that the page is allowed to connect to it (CSP connect-src).', { retryable: true, cause: err });
+  }
+  const { type, status } = err;
+  const opts = { status, cause: err };
+  switch (type) {
+    case 'NotAuthorizedException':
+      return new StorageError('NotAuthorized', 'Cognito refused to issue guest credentials. Operators: the identity pool must allow unauthenticated (guest) identities.', opts);
+    case 'ResourceNotFoundException':
+      return new StorageError('IdentityPoolNotFound', 'Cognito does not know this identity pool or identity. Check the identity pool id (and that its region is right).', opts);
+    case 'InvalidIdentityPoolConfigurationException':
+      return new StorageError('IdentityPoolMisconfigured', 'The identity pool has no usable IAM role for guests. Operators: attach the unauthenticated role to the identity pool.', opts);
+    case 'TooManyRequestsException':
+    case 'LimitExceededException':
+      return new StorageError('TooManyRequests', 'Cognito is throttling requests. Wait a moment and try again.', { ...opts, retryable: true });
+  }
+  return new StorageError(type, `Cognito answered ${type} (HTTP ${status})${err.message ? `: ${err.message}` : ''}. Try again; if it persists, tell the operator this code.`, { ...opts, retryable: status >= 500 });
+}
+
+class FetchCognitoSource implements CredentialSource {
+  #current: SessionCredentials | undefined;
+  #inflight: Promise<SessionCredentials> | undefined;
+  #identityId: string | undefined;
+  #memory = new Map<string, string>();
+  readonly #cacheKey: string;
+  readonly #endpoint: string;
+
+  constructor(private readonly opts: FetchCognitoOptions) {
+    const region = opts.region ?? opts.identityPoolId.split(':')[0];
+    this.#endpoint = opts.endpoint ?? `https://cognito-identity.${region}.amazonaws.com/`;
+    this.#cacheKey = `sessionbox.identityId.${opts.identityPoolId}`;
+  }
+
+  get identityId(): string | undefined {
+    return this.#identityId;
+  }
+
+  get(): Promise<SessionCredentials> {
+    // During a renewal the current keys may be the ones S3 just refused: wait for the new ones.
+    if (this.#inflight) return this.#inflight;
+    const c = this.#current;
+    if (c && c.expiration.getTime() - this.#now() > this.#margin) return Promise.resolve(c);
+    return this.refresh();
+  }
+
+  refresh(): Promise<SessionCredentials> {
+    this.#inflight ??= this.#renew().finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
+  }
+
+  get #margin(): number {
+    return this.opts.renewMarginMs ?? MARGIN_MS;
+  }
+
+  #now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  async #call<T>(operation: string, body: unknown): Promise<T> {
+    const res = await (this.opts.fetch ?? fetch)(this.#endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityService.${operation}` },
+      body: JSON.stringify(body),
+    });
+    const json = (await res.json().catch(() => ({}))) as T & { __type?: string; message?: string; Message?: string };
+    if (!res.ok) {
+      // "com.amazonaws.cognito.identity.model#NotAuthorizedException" or the bare name.
+      const type = (json.__type ?? res.headers.get('x-amzn-errortype') ?? `HTTP${res.status}`).split('#').pop()!.split(':')[0]!;
+      throw new CognitoCallError(type, json.message ?? json.Message ?? '', res.status);
+    }
+    return json;
+  }
+
+  async #fetch(): Promise<SessionCredentials> {
+    const cache = this.opts.identityIdCache;
+    const cached = cache ? cache.getItem(this.#cacheKey) : this.#memory.get(this.#cacheKey);
+    let identityId = cached ?? (await this.#call<{ IdentityId: string }>('GetId', { IdentityPoolId: this.opts.identityPoolId })).IdentityId;
+    let out: { Credentials?: { AccessKeyId?: string; SecretKey?: string; SessionToken?: string; Expiration?: number } };
+    try {
+      out = await this.#call('GetCredentialsForIdentity', { IdentityId: identityId });
+    } catch (err) {
+      // A cached identity Cognito no longer knows (pool recreated, identity deleted): get a new one.
+      if (!cached || !(err instanceof CognitoCallError && err.type === 'ResourceNotFoundException')) throw err;
+      if (cache) cache.removeItem(this.#cacheKey);
+      else this.#memory.delete(this.#cacheKey);
+      identityId = (await this.#call<{ IdentityId: string }>('GetId', { IdentityPoolId: this.opts.identityPoolId })).IdentityId;
+      out = await this.#call('GetCredentialsForIdentity', { IdentityId: identityId });
+    }
+    if (cache) cache.setItem(this.#cacheKey, identityId);
+    else this.#memory.set(this.#cacheKey, identityId);
+    const c = out.Credentials ?? {};
+    return {
+      accessKeyId: c.AccessKeyId ?? '',
+      secretAccessKey: c.SecretKey ?? '',
+      sessionToken: c.SessionToken ?? '',
+      // Cognito's JSON protocol sends epoch seconds.
+      expiration: new Date((c.Expiration ?? 0) * 1000),
+      identityId,
+    };
+  }
+
+  async #renew(): Promise<SessionCredentials> {
+    let creds: SessionCredentials;
+    try {
+      creds = await this.#fetch();
+    } catch (err) {
+      throw toStorage(err);
+    }
+    if (!creds.sessionToken || !creds.secretAccessKey || !creds.accessKeyId || creds.accessKeyId.startsWith('AKIA') || !(creds.expiration.getTime() > 0)) {
+      throw new StorageError('LongTermCredentials', describe('LongTermCredentials'));
+    }
+    if (creds.expiration.getTime() - this.#now() <= this.#margin) {
+      throw new StorageError(
+        'CredentialsExpireTooSoon',
+        `Cognito issued credentials that expire at ${creds.expiration.toISOString()}, within ${Math.round(this.#margin / 60_000)} minutes of this device's time (${new Date(this.#now()).toISOString()}). Check that the device clock is set correctly.`,
+      );
+    }
+    this.#current = creds;
+    this.#identityId = creds.identityId;
+    return creds;
+  }
+}
+
+/** Guest credentials of a Cognito identity pool, fetched with plain fetch. */
+export function fetchCognitoCredentials(opts: FetchCognitoOptions): CredentialSource {
+  return new FetchCognitoSource(opts);
+}
