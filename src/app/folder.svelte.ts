@@ -1,33 +1,44 @@
+/* eslint-disable svelte/prefer-svelte-reactivity -- the Sets here are bookkeeping (paths seen, paths gone), never rendered */
 import { checkName } from '../lib/keys';
 import { errorMessage } from './format';
+import { matcher, parentPath, sortEntries, type SortDir, type SortKey } from './listing';
 import type { Entry, FileStore } from './types';
 
-const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
-
-function byKindThenName(a: Entry, b: Entry): number {
-  if (a.kind !== b.kind) return a.kind === 'folder' ? -1 : 1;
-  return collator.compare(a.name, b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-}
-
-/** One folder's listing: pages of entries, loading and error state. */
+/**
+ * One folder's listing. Every page is fetched in the background after the first (a folder of
+ * 100,000 objects is 100 requests), so sorting and filtering see the whole folder; the rows are
+ * published in batches because re-sorting on each page would cost more than the listing itself.
+ */
 export class FolderView {
   folder = $state('');
+  /** In arrival order; `rows` is what is shown. */
   entries = $state.raw<Entry[]>([]);
   loading = $state(false);
+  /** Later pages are still arriving. */
   loadingMore = $state(false);
   error = $state<string | undefined>();
   nextToken = $state<string | undefined>();
   /** Whether the first page of `folder` has been loaded at least once. */
   loaded = $state(false);
 
+  sortKey = $state<SortKey>('name');
+  sortDir = $state<SortDir>('asc');
+  filter = $state('');
+
+  readonly sorted = $derived(sortEntries(this.entries, this.sortKey, this.sortDir));
+  readonly rows = $derived(this.filter.trim() ? this.sorted.filter(matcher(this.filter)) : this.sorted);
+
   readonly #store: FileStore;
   readonly #pageSize: number;
+  readonly #publishMs: number;
   #controller: AbortController | undefined;
   #failed: (() => Promise<void>) | undefined;
+  #seen = new Set<string>();
 
-  constructor(store: FileStore, opts: { pageSize?: number } = {}) {
+  constructor(store: FileStore, opts: { pageSize?: number; publishMs?: number } = {}) {
     this.#store = store;
-    this.#pageSize = opts.pageSize ?? 200;
+    this.#pageSize = opts.pageSize ?? 1000;
+    this.#publishMs = opts.publishMs ?? 400;
   }
 
   get hasMore(): boolean {
@@ -39,8 +50,10 @@ export class FolderView {
     if (folder !== this.folder) {
       this.folder = folder;
       this.entries = [];
+      this.#seen = new Set();
       this.nextToken = undefined;
       this.loaded = false;
+      this.filter = '';
     }
     return this.#loadFirst();
   }
@@ -49,42 +62,64 @@ export class FolderView {
     return this.#loadFirst();
   }
 
-  /** Repeats whatever failed last: the first page or the next one. */
+  /** Repeats whatever failed last: the first page or a later one. */
   retry(): Promise<void> {
     return (this.#failed ?? (() => this.#loadFirst()))();
   }
 
-  async loadMore(): Promise<void> {
-    if (!this.nextToken || this.loadingMore || this.loading) return;
-    const controller = this.#restart();
-    this.loadingMore = true;
-    this.error = undefined;
-    try {
-      const page = await this.#store.list(this.folder, {
-        token: this.nextToken,
-        maxKeys: this.#pageSize,
-        signal: controller.signal,
-      });
-      if (controller.signal.aborted) return;
-      this.entries = this.#merge(this.entries, page.entries);
-      this.nextToken = page.nextToken;
-    } catch (err) {
-      if (!controller.signal.aborted) {
-        this.error = errorMessage(err);
-        this.#failed = () => this.loadMore();
-      }
-    } finally {
-      if (this.#controller === controller) this.loadingMore = false;
+  /** Clicking a column again reverses it; a new column starts ascending. */
+  sortBy(key: SortKey): void {
+    if (this.sortKey === key) this.sortDir = this.sortDir === 'asc' ? 'desc' : 'asc';
+    else {
+      this.sortKey = key;
+      this.sortDir = 'asc';
     }
   }
 
-  /** Deletes a file, or a folder with everything in it; returns how many objects went. */
-  async remove(entry: Entry): Promise<number> {
-    let count = 1;
-    if (entry.kind === 'folder') count = await this.#store.deleteFolder(entry.path);
-    else await this.#store.delete(entry.path);
-    this.entries = this.entries.filter((e) => e.path !== entry.path);
+  /** Fetches the remaining pages (after a failure, from where it stopped). */
+  async loadMore(): Promise<void> {
+    if (!this.nextToken || this.loading) return;
+    await this.#loadRest(this.#restart());
+  }
+
+  /**
+   * Deletes files (one DeleteObjects per 1000) and folders with everything in them; returns how
+   * many objects went.
+   */
+  async remove(targets: Entry[]): Promise<number> {
+    const files = targets.filter((e) => e.kind === 'file').map((e) => e.path);
+    const folders = targets.filter((e) => e.kind === 'folder');
+    const gone = new Set<string>();
+    let count = 0;
+    try {
+      if (files.length === 1) {
+        await this.#store.delete(files[0]!);
+        gone.add(files[0]!);
+        count += 1;
+      } else if (files.length) {
+        await this.#store.deleteMany(files);
+        files.forEach((p) => gone.add(p));
+        count += files.length;
+      }
+      for (const folder of folders) {
+        count += await this.#store.deleteFolder(folder.path);
+        gone.add(folder.path);
+      }
+    } finally {
+      if (gone.size) this.#drop(gone);
+    }
     return count;
+  }
+
+  /** Renames or moves `entry` to `to` (a full relative path; folders end with '/'). */
+  async move(entry: Entry, to: string): Promise<void> {
+    await this.#store.move(entry.path, to);
+    this.#drop(new Set([entry.path]));
+    if (parentPath(to) === this.folder && !this.#seen.has(to)) {
+      const name = to.slice(this.folder.length).replace(/\/$/, '');
+      this.#seen.add(to);
+      this.entries = [...this.entries, { ...entry, path: to, name }];
+    }
   }
 
   /** Creates `name/` in the open folder. Errors (e.g. an invalid name) are thrown for the caller to show. */
@@ -93,22 +128,29 @@ export class FolderView {
     const name = checkName(rawName.trim());
     const path = `${this.folder}${name}/`;
     await this.#store.createFolder(path);
-    if (!this.entries.some((e) => e.path === path)) {
-      const entry: Entry = { kind: 'folder', path, name, size: 0 };
-      this.entries = [...this.entries, entry].sort(byKindThenName);
+    if (!this.#seen.has(path)) {
+      this.#seen.add(path);
+      this.entries = [...this.entries, { kind: 'folder', path, name, size: 0 }];
     }
     return path;
+  }
+
+  #drop(paths: Set<string>): void {
+    for (const p of paths) this.#seen.delete(p);
+    this.entries = this.entries.filter((e) => !paths.has(e.path));
   }
 
   async #loadFirst(): Promise<void> {
     const controller = this.#restart();
     const folder = this.folder;
     this.loading = true;
+    this.loadingMore = false;
     this.error = undefined;
     try {
       const page = await this.#store.list(folder, { maxKeys: this.#pageSize, signal: controller.signal });
       if (controller.signal.aborted) return;
-      this.entries = this.#merge([], page.entries);
+      this.#seen = new Set();
+      this.entries = this.#fresh(page.entries);
       this.nextToken = page.nextToken;
       this.loaded = true;
     } catch (err) {
@@ -116,11 +158,44 @@ export class FolderView {
         this.error = errorMessage(err);
         this.#failed = () => this.#loadFirst();
       }
+      return;
     } finally {
-      if (this.#controller === controller) {
-        this.loading = false;
-        this.loadingMore = false;
+      if (this.#controller === controller) this.loading = false;
+    }
+    if (this.nextToken) await this.#loadRest(controller);
+  }
+
+  async #loadRest(controller: AbortController): Promise<void> {
+    this.loadingMore = true;
+    this.error = undefined;
+    let pending: Entry[] = [];
+    let lastPublish = performance.now();
+    const publish = () => {
+      if (pending.length) this.entries = this.entries.concat(pending);
+      pending = [];
+      lastPublish = performance.now();
+    };
+    try {
+      while (this.nextToken && !controller.signal.aborted) {
+        const page = await this.#store.list(this.folder, {
+          token: this.nextToken,
+          maxKeys: this.#pageSize,
+          signal: controller.signal,
+        });
+        if (controller.signal.aborted) return;
+        pending.push(...this.#fresh(page.entries));
+        this.nextToken = page.nextToken;
+        if (performance.now() - lastPublish >= this.#publishMs) publish();
       }
+      publish();
+    } catch (err) {
+      if (!controller.signal.aborted) {
+        publish();
+        this.error = errorMessage(err);
+        this.#failed = () => this.loadMore();
+      }
+    } finally {
+      if (this.#controller === controller) this.loadingMore = false;
     }
   }
 
@@ -131,11 +206,10 @@ export class FolderView {
     return controller;
   }
 
-  #merge(current: Entry[], page: Entry[]): Entry[] {
-    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup, never rendered
-    const seen = new Set(current.map((e) => e.path));
+  #fresh(page: Entry[]): Entry[] {
     // The folder's own marker object (zero-byte "name/") is not a child of itself.
-    const fresh = page.filter((e) => e.path !== this.folder && !seen.has(e.path));
-    return [...current, ...fresh].sort(byKindThenName);
+    const fresh = page.filter((e) => e.path !== this.folder && !this.#seen.has(e.path));
+    for (const e of fresh) this.#seen.add(e.path);
+    return fresh;
   }
 }

@@ -43,3 +43,18 @@ export function errorMessage(err: unknown): string {
 export function errorCode(err: unknown): string | undefined {
   return err instanceof StorageError ? err.code : undefined;
 }
+
+/** "2.4 MB/s". */
+export function formatSpeed(bytesPerSecond: number): string {
+  return `${formatSize(Math.round(bytesPerSecond))}/s`;
+}
+
+/** Time left, rounded the way people say it: "8 s", "3 min", "1 h 5 min". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+}

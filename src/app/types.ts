@@ -32,10 +32,20 @@ export interface FileStore {
       contentType?: string;
       onProgress?: (p: UploadProgress) => void;
       signal?: AbortSignal;
+      /** Stops like `signal` but keeps a multipart upload on the server, for `resume`. */
+      pauseSignal?: AbortSignal;
+      resume?: { uploadId: string; partSize?: number };
+      onMultipartStarted?: (info: { uploadId: string; partSize: number }) => void;
     },
   ): Promise<{ path: string; etag: string }>;
   downloadUrl(path: string, opts?: { expiresIn?: number; filename?: string }): Promise<string>;
   delete(path: string): Promise<void>;
   deleteFolder(folder: string): Promise<number>;
   createFolder(path: string): Promise<void>;
+  deleteMany(paths: string[]): Promise<void>;
+  move(from: string, to: string, opts?: { overwrite?: boolean }): Promise<void>;
+  /** Presigned inline URL with the Content-Type overridden (previews, thumbnails). */
+  viewUrl(path: string, opts: { contentType: string; expiresIn?: number }): Promise<string>;
+  /** Everything below a folder, any depth, without delimiter (search, zips). */
+  listTree(folder: string, opts?: { token?: string; maxKeys?: number; signal?: AbortSignal }): Promise<ListPage>;
 }

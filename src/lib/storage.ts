@@ -83,6 +83,35 @@ async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<v
   if (errors.length) throw errors[0];
 }
 
+export interface UploadOptions {
+  overwrite?: boolean;
+  contentType?: string;
+  onProgress?: (p: UploadProgress) => void;
+  /** Cancels: a multipart upload is aborted on the server. */
+  signal?: AbortSignal;
+  /** Pauses: requests stop, a multipart upload stays on the server for `resume`. */
+  pauseSignal?: AbortSignal;
+  /** Continues a paused multipart upload of the same body. */
+  resume?: { uploadId: string; partSize?: number };
+  onMultipartStarted?: (info: { uploadId: string; partSize: number }) => void;
+}
+
+/**
+ * The engine aborts a multipart upload whenever it stops early; while paused (and not cancelled)
+ * that abort is skipped so the parts stay for a resume. The bucket's lifecycle rule for incomplete
+ * multipart uploads removes uploads that are never resumed.
+ */
+function keepWhenPaused(transport: UploadTransport, pause: AbortSignal, cancel: AbortSignal | undefined): UploadTransport {
+  return {
+    putObject: (r, o) => transport.putObject(r, o),
+    createMultipartUpload: (r, o) => transport.createMultipartUpload(r, o),
+    uploadPart: (r, o) => transport.uploadPart(r, o),
+    completeMultipartUpload: (r, o) => transport.completeMultipartUpload(r, o),
+    listParts: (r, o) => transport.listParts(r, o),
+    abortMultipartUpload: (r, o) => (pause.aborted && !cancel?.aborted ? Promise.resolve() : transport.abortMultipartUpload(r, o)),
+  };
+}
+
 interface Listed {
   key: string;
   size: number;
@@ -169,12 +198,12 @@ export class Storage {
     return page;
   }
 
-  /** Uploads a file; refuses to replace an existing one unless `overwrite`. */
-  async upload(
-    path: string,
-    body: Blob,
-    opts: { overwrite?: boolean; contentType?: string; onProgress?: (p: UploadProgress) => void; signal?: AbortSignal } = {},
-  ): Promise<{ path: string; etag: string }> {
+  /**
+   * Uploads a file; refuses to replace an existing one unless `overwrite`. Aborting `pauseSignal`
+   * stops like `signal` but leaves a multipart upload and its finished parts on the server: pass
+   * the id `onMultipartStarted` reported as `resume` to continue it later.
+   */
+  async upload(path: string, body: Blob, opts: UploadOptions = {}): Promise<{ path: string; etag: string }> {
     const key = toKey(this.prefix, path, 'file');
     const max = this.#config.upload.maxFileSize;
     if (body.size > max) {
@@ -191,8 +220,15 @@ export class Storage {
     };
     if (contentType) req.contentType = contentType;
     if (opts.onProgress) req.onProgress = opts.onProgress;
-    if (opts.signal) req.signal = opts.signal;
-    const { etag } = await uploadBlob(this.#transport, req);
+    if (opts.resume) req.resume = opts.resume;
+    if (opts.onMultipartStarted) req.onMultipartStarted = opts.onMultipartStarted;
+    const { signal, pauseSignal } = opts;
+    let transport = this.#transport;
+    if (pauseSignal) {
+      req.signal = signal ? AbortSignal.any([signal, pauseSignal]) : pauseSignal;
+      transport = keepWhenPaused(this.#transport, pauseSignal, signal);
+    } else if (signal) req.signal = signal;
+    const { etag } = await uploadBlob(transport, req);
     return { path, etag };
   }
 
@@ -214,6 +250,72 @@ export class Storage {
     } catch (err) {
       throw toStorageError(err);
     }
+  }
+
+  /**
+   * A presigned GET URL that shows the file in the browser: inline, with S3 told which Content-Type
+   * to answer, whatever was stored. The app picks a type it renders safely; HTML types are refused,
+   * so uploaded content can never be turned into a page by asking for it.
+   */
+  async viewUrl(path: string, opts: { contentType: string; expiresIn?: number }): Promise<string> {
+    const key = toKey(this.prefix, path, 'file');
+    const expiresIn = opts.expiresIn ?? 900;
+    if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS) {
+      throw new RangeError(`expiresIn must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS} (7 days), got ${expiresIn}`);
+    }
+    const type = opts.contentType.trim();
+    if (!/^[a-z]+\/[a-z0-9.+-]+(;.*)?$/i.test(type) || /^(text\/html|application\/xhtml\+xml|text\/xml|application\/xml)\b/i.test(type)) {
+      throw new RangeError(`viewUrl serves content as ${JSON.stringify(type)}, which is not an allowed preview type: HTML and XML are never rendered. Use text/plain to show the source.`);
+    }
+    const command = new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ResponseContentDisposition: 'inline',
+      ResponseContentType: type,
+    });
+    try {
+      return await getSignedUrl(this.client, command, { expiresIn });
+    } catch (err) {
+      throw toStorageError(err);
+    }
+  }
+
+  /**
+   * One page of everything below `folder` at any depth (a listing without delimiter), in key order:
+   * files, and folders only where a placeholder object ('name/') exists. For search and zips.
+   */
+  async listTree(folder: string, opts: { token?: string; maxKeys?: number; signal?: AbortSignal } = {}): Promise<ListPage> {
+    const dir = asFolder(folder);
+    const prefix = toKey(this.prefix, dir, 'folder');
+    if (opts.maxKeys !== undefined && !(Number.isInteger(opts.maxKeys) && opts.maxKeys >= 1 && opts.maxKeys <= 1000)) {
+      throw new RangeError(`maxKeys must be an integer from 1 to 1000, got ${opts.maxKeys}`);
+    }
+    const out = await send(
+      this.client,
+      new ListObjectsV2Command({
+        Bucket: this.bucket,
+        Prefix: prefix,
+        EncodingType: 'url',
+        ...(opts.token ? { ContinuationToken: opts.token } : {}),
+        ...(opts.maxKeys ? { MaxKeys: opts.maxKeys } : {}),
+      }),
+      opts.signal,
+    );
+    const decode = out.EncodingType === 'url' ? decodeListedKey : (k: string) => k;
+    const entries: Entry[] = [];
+    for (const obj of out.Contents ?? []) {
+      if (obj.Key === undefined) continue;
+      const key = decode(obj.Key);
+      if (key === prefix) continue;
+      const path = fromKey(this.prefix, key);
+      const entry: Entry = { kind: path.endsWith('/') ? 'folder' : 'file', path, name: nameOf(path), size: obj.Size ?? 0 };
+      if (obj.LastModified) entry.lastModified = obj.LastModified;
+      if (obj.ETag) entry.etag = obj.ETag;
+      entries.push(entry);
+    }
+    const page: ListPage = { entries };
+    if (out.IsTruncated && out.NextContinuationToken) page.nextToken = out.NextContinuationToken;
+    return page;
   }
 
   /** Deletes one file (deleting a missing file succeeds, as in S3). */

@@ -52,6 +52,9 @@ const quiet: InlineConfig = { root, logLevel: 'silent', clearScreen: false };
 export async function startDevServer(): Promise<Served> {
   const server = await createServer({
     ...quiet,
+    // Found only when a zip is first made (a lazy chunk); discovered then, Vite would re-bundle its
+    // dependencies under the running page, which then mixes two copies of Svelte.
+    optimizeDeps: { include: ['client-zip'] },
     server: {
       host: '127.0.0.1',
       port: 0,
@@ -180,13 +183,19 @@ export async function removeTempFiles(): Promise<void> {
   await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
-/** A CSP as strict as a production host should send: no inline code, no eval, AWS calls only to `connect`. */
-export function strictCsp(connect: string[]): string {
+/**
+ * A CSP as strict as a production host should send: no inline code, no eval, AWS calls only to
+ * `connect`. Previews and thumbnails load presigned URLs from S3's origin, which `media` allows for
+ * images, audio/video and the PDF <object> (and blob: for the demo's PDF, fetched via the worker).
+ */
+export function strictCsp(connect: string[], media: string[] = []): string {
+  const from = media.length ? ` ${media.join(' ')}` : '';
   return [
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self'",
+    `img-src 'self'${from}`,
+    ...(media.length ? [`media-src${from}`, `object-src${from} blob:`, `frame-src${from} blob:`] : []),
     `connect-src 'self' ${connect.join(' ')}`,
     "base-uri 'none'",
     "form-action 'none'",
