@@ -359,7 +359,11 @@ describe('template.yaml: bucket, identity pool and hosting settings', () => {
     expect(directives['default-src']).toEqual(["'self'"]);
     expect(directives['script-src']).toEqual(["'self'"]);
     expect(directives['style-src']).toEqual(["'self'"]);
-    expect(directives['object-src']).toEqual(["'none'"]);
+    // Previews: only the bucket's origin, never the app's, may supply images, media and PDFs.
+    const bucketOrigin = 'https://example-bucket.s3.us-east-1.amazonaws.com';
+    expect(directives['object-src']).toEqual([bucketOrigin]);
+    expect(directives['media-src']).toEqual([bucketOrigin]);
+    expect(directives['img-src']).toEqual(["'self'", 'data:', 'blob:', bucketOrigin]);
     expect(directives['frame-ancestors']).toEqual(["'none'"]);
     const connect = directives['connect-src']!;
     expect(connect).toContain('https://example-bucket.s3.us-east-1.amazonaws.com');
