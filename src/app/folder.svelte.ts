@@ -1,6 +1,6 @@
 /* eslint-disable svelte/prefer-svelte-reactivity -- the Sets here are bookkeeping (paths seen, paths gone), never rendered */
 import { checkName } from '../lib/keys';
-import { errorMessage } from './format';
+import { errorCode, errorMessage } from './format';
 import { matcher, parentPath, sortEntries, type SortDir, type SortKey } from './listing';
 import type { Entry, FileStore } from './types';
 
@@ -17,6 +17,14 @@ export class FolderView {
   /** Later pages are still arriving. */
   loadingMore = $state(false);
   error = $state<string | undefined>();
+  /** StorageError code of `error` (e.g. 'AccessDenied'), for decisions; `error` is for people. */
+  errorCode = $state<string | undefined>();
+  /**
+   * The last listing was refused outright (AccessDenied), as for a guest role that may only upload
+   * (the shipped guest policy is such a drop box). Unlike `errorCode` it holds while the next
+   * listing runs and clears only when one succeeds, so reopening a folder does not flicker.
+   */
+  denied = $state(false);
   nextToken = $state<string | undefined>();
   /** Whether the first page of `folder` has been loaded at least once. */
   loaded = $state(false);
@@ -145,7 +153,7 @@ export class FolderView {
     const folder = this.folder;
     this.loading = true;
     this.loadingMore = false;
-    this.error = undefined;
+    this.#clearError();
     try {
       const page = await this.#store.list(folder, { maxKeys: this.#pageSize, signal: controller.signal });
       if (controller.signal.aborted) return;
@@ -153,9 +161,10 @@ export class FolderView {
       this.entries = this.#fresh(page.entries);
       this.nextToken = page.nextToken;
       this.loaded = true;
+      this.denied = false;
     } catch (err) {
       if (!controller.signal.aborted) {
-        this.error = errorMessage(err);
+        this.#fail(err);
         this.#failed = () => this.#loadFirst();
       }
       return;
@@ -167,7 +176,7 @@ export class FolderView {
 
   async #loadRest(controller: AbortController): Promise<void> {
     this.loadingMore = true;
-    this.error = undefined;
+    this.#clearError();
     let pending: Entry[] = [];
     let lastPublish = performance.now();
     const publish = () => {
@@ -191,12 +200,23 @@ export class FolderView {
     } catch (err) {
       if (!controller.signal.aborted) {
         publish();
-        this.error = errorMessage(err);
+        this.#fail(err);
         this.#failed = () => this.loadMore();
       }
     } finally {
       if (this.#controller === controller) this.loadingMore = false;
     }
+  }
+
+  #fail(err: unknown): void {
+    this.error = errorMessage(err);
+    this.errorCode = errorCode(err);
+    if (this.errorCode === 'AccessDenied') this.denied = true;
+  }
+
+  #clearError(): void {
+    this.error = undefined;
+    this.errorCode = undefined;
   }
 
   #restart(): AbortController {

@@ -2,6 +2,7 @@
 // (click, Ctrl/Cmd, Shift, keyboard ranges) and FolderView's background paging.
 
 import { describe, expect, it } from 'vitest';
+import { StorageError } from '../../src/lib/errors.ts';
 import { FolderView } from '../../src/app/folder.svelte.ts';
 import { matcher, previewOf, sortEntries } from '../../src/app/listing.ts';
 import { Selection } from '../../src/app/selection.svelte.ts';
@@ -141,5 +142,36 @@ describe('FolderView', () => {
     expect(view.rows[0]!.name).toBe('f02499');
     view.filter = 'f0000';
     expect(names(view.rows)).toEqual(['f00009', 'f00008', 'f00007', 'f00006', 'f00005', 'f00004', 'f00003', 'f00002', 'f00001', 'f00000']);
+  });
+
+  it('reports a refused listing by code and stays "denied" through a reload until a listing succeeds', async () => {
+    let answer: () => Promise<ListPage> = () => Promise.reject(new StorageError('AccessDenied', 'Access denied: …', { status: 403 }));
+    let seenWhileLoading: boolean | undefined;
+    const store = {
+      list: () => answer(),
+    } as unknown as FileStore;
+    const view = new FolderView(store);
+    await view.open('');
+    expect(view.errorCode).toBe('AccessDenied');
+    expect(view.denied).toBe(true);
+    expect(view.error).toMatch(/^Access denied/);
+
+    // Another failure is an error like any other: a code, but no drop box.
+    answer = () => Promise.reject(new StorageError('NoSuchBucket', 'The bucket does not exist.', { status: 404 }));
+    const other = new FolderView(store);
+    await other.open('');
+    expect(other.errorCode).toBe('NoSuchBucket');
+    expect(other.denied).toBe(false);
+
+    answer = () => {
+      seenWhileLoading = view.denied;
+      return Promise.resolve({ entries: [file('a.txt')] });
+    };
+    await view.refresh();
+    expect(seenWhileLoading).toBe(true);
+    expect(view.denied).toBe(false);
+    expect(view.errorCode).toBeUndefined();
+    expect(view.error).toBeUndefined();
+    expect(names(view.entries)).toEqual(['a.txt']);
   });
 });

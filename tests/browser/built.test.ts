@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prefixAuthorizer } from '../../src/mocks/authorize';
 import { createEmulator, type Emulator } from '../../src/mocks/emulator';
 import { serveEmulator } from '../../src/mocks/http';
 import {
@@ -24,9 +25,12 @@ import {
   type BuiltChunk,
   type Served,
 } from '../support/browser';
+import { iamAuthorizer } from '../support/iam-authorizer';
 
 const SHOTS = '/tmp/shots';
 const BUCKET = 'sessionbox-e2e';
+/** A second bucket of the same emulation, deployed with the shipped IAM policies (guests: a drop box). */
+const POLICY_BUCKET = 'sessionbox-e2e-policies';
 const POOL = 'us-east-1:2b5c0b0e-1111-4222-8333-444455556666';
 const ODD_NAME = 'häll o+%#&=😀.txt';
 
@@ -42,9 +46,13 @@ beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'sessionbox-dist-'));
   const [port, subPort] = await Promise.all([freePort(), freePort()]);
   const origin = `http://127.0.0.1:${port}`;
+  const realPolicies = iamAuthorizer({ bucket: POLICY_BUCKET });
   emulator = createEmulator({
     region: 'us-east-1',
-    buckets: [BUCKET],
+    buckets: [BUCKET, POLICY_BUCKET],
+    // The bucket policy denies any request without TLS (aws:SecureTransport); the app always reaches
+    // real S3 over https, and only this loopback emulator is plain http, so claim what production has.
+    authorize: (req) => (req.bucket === POLICY_BUCKET ? realPolicies({ ...req, secureTransport: true }) : prefixAuthorizer(req)),
     identityPoolId: POOL,
     corsOrigins: [origin, `http://127.0.0.1:${subPort}`],
   });
@@ -213,16 +221,87 @@ describe('built app against the local AWS over HTTP', () => {
     const { context, page } = await newPage(browser);
     await page.goto(site.url);
     await page.getByText('This folder is empty').waitFor();
-    const release = emulator.faults.add({ match: { service: 's3', operation: 'ListObjectsV2' }, fault: { status: 403, code: 'AccessDenied' } });
+    // Not AccessDenied: for a guest that means a drop box (tested below), not a failure.
+    const release = emulator.faults.add({ match: { service: 's3', operation: 'ListObjectsV2' }, fault: { status: 404, code: 'NoSuchBucket' } });
     await page.getByRole('button', { name: 'Refresh' }).click();
     const alert = page.getByRole('alert').filter({ hasText: 'Could not list this folder' });
     await alert.waitFor();
-    expect(await alert.textContent()).toContain('Access denied');
+    expect(await alert.textContent()).toContain('Check "bucket" and "region" in config.json');
     await page.screenshot({ path: `${SHOTS}/aws-list-error.png`, animations: 'disabled' });
     release();
     await alert.getByRole('button', { name: 'Try again' }).click();
     await alert.waitFor({ state: 'detached' });
     await page.getByText('This folder is empty').waitFor();
+    await context.close();
+  });
+
+  it('gives a guest under the shipped policies a drop box: uploads land, a taken name asks via the 412, nothing listed', async () => {
+    const { context, page } = await newPage(browser);
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(String(err)));
+    const endpoint = s3.url.replace(/\/$/, '');
+    await page.route('**/config.json', (route) =>
+      route.fulfill({
+        json: {
+          mode: 'aws',
+          region: 'us-east-1',
+          bucket: POLICY_BUCKET,
+          identityPoolId: POOL,
+          endpoints: { s3: endpoint, cognitoIdentity: endpoint, forcePathStyle: true },
+          // Sign-in configured (never used here): the drop box offers it.
+          oidc: {
+            authority: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC',
+            clientId: 'abc',
+            redirectUri: 'https://files.example.com/',
+            loginsProvider: 'cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC',
+          },
+        },
+      }),
+    );
+    const listed = () => emulator.requests.filter((r) => r.operation === 'ListObjectsV2' && r.url.includes(POLICY_BUCKET));
+    await page.goto(site.url);
+    const box = page.getByTestId('drop-box');
+    await box.waitFor();
+    expect(await box.textContent()).toMatch(/cannot see, download or delete them.*not even the ones you uploaded/);
+    expect(await box.getByRole('button', { name: 'Sign in' }).count()).toBe(1);
+    // The policy's refusal is how a drop box works: no error box, and nothing that needs a listing.
+    expect(listed().map((r) => r.status)).toEqual([403]);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await page.getByText(/Access denied|Could not list/).count()).toBe(0);
+    for (const name of ['Refresh', 'New folder', 'Search subfolders']) expect(await page.getByRole('button', { name }).count()).toBe(0);
+    expect(await page.getByRole('searchbox').count()).toBe(0);
+    expect(await page.getByRole('grid').count()).toBe(0);
+
+    const identityId = await page.evaluate(() => Object.values(localStorage).find((v) => /^us-east-1:/.test(v)));
+    expect(identityId).toMatch(/^us-east-1:/);
+    const key = (name: string) => `uploads/${identityId}/${name}`;
+    const stored = async (name: string) => {
+      const blob = await emulator.store.read(POLICY_BUCKET, key(name));
+      return blob && Buffer.from(await blob.arrayBuffer());
+    };
+
+    const first = bytes(90_000, 31);
+    await page.locator('input[type=file]').setInputFiles([{ name: 'report.pdf', mimeType: 'application/pdf', buffer: first }]);
+    await expect.poll(() => page.locator('li[data-status=done]').count()).toBe(1);
+    expect((await stored('report.pdf'))?.equals(first)).toBe(true);
+    await page.screenshot({ path: `${SHOTS}/dropbox.png`, animations: 'disabled' });
+
+    // The same name again: no listing to know it is taken, so S3's 412 to If-None-Match asks.
+    const second = bytes(60_000, 32);
+    await page.locator('input[type=file]').setInputFiles([{ name: 'report.pdf', mimeType: 'application/pdf', buffer: second }]);
+    const dialog = page.getByRole('dialog', { name: 'A file with this name already exists' });
+    await dialog.waitFor();
+    const puts = emulator.requests.filter((r) => r.operation === 'PutObject' && r.key === key('report.pdf'));
+    expect(puts.map((r) => r.status)).toEqual([200, 412]);
+    await dialog.getByRole('button', { name: /Keep both/ }).click();
+    await expect.poll(() => page.locator('li[data-status=done]').count()).toBe(2);
+    expect((await stored('report.pdf'))?.equals(first)).toBe(true);
+    expect((await stored('report (1).pdf'))?.equals(second)).toBe(true);
+
+    // Finished uploads do not send the page back to a listing it may not make.
+    expect(listed()).toHaveLength(1);
+    await box.waitFor();
+    expect(errors).toEqual([]);
     await context.close();
   });
 
