@@ -1,0 +1,151 @@
+// Upload throughput and peak JS heap in Debian Chromium, page and sink on different loopback
+// origins (so every part PUT pays its CORS preflight, as against S3), configurations interleaved
+// round by round (A B A B) so that ratios compare like with like on a noisy machine.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { chromium, type CDPSession, type Page } from 'playwright-core';
+import { viteBuild } from './payload.ts';
+import { startSink, type Sink } from './sink.ts';
+import { serveStatic } from './static.ts';
+import { launchOptions } from './browser.ts';
+
+const MiB = 1024 * 1024;
+
+export interface UploadConfig {
+  id: string;
+  label: string;
+  kind: 'sessionbox' | 'raw' | 'single' | 'uppy';
+  transport?: 'sdk' | 'fetch';
+  partSize?: number;
+  parallel?: number;
+}
+
+export interface UploadSample {
+  ms: number;
+  peakHeap: number;
+  baseHeap: number;
+  preflights: number;
+  requests: number;
+  ops: Record<string, number>;
+}
+
+export interface UploadResults {
+  size: number;
+  configs: UploadConfig[];
+  samples: Record<string, UploadSample[]>;
+  defaults: { partSize: number; parallelParts: number };
+}
+
+export function uploadConfigs(quick: boolean, defaults: { partSize: number; parallelParts: number }, tune = false): UploadConfig[] {
+  const sb = `${defaults.partSize / MiB} MiB x ${defaults.parallelParts}`;
+  const list: UploadConfig[] = [
+    { id: 'sb-sdk', label: `sessionbox engine, app SDK transport (${sb})`, kind: 'sessionbox', transport: 'sdk' },
+    { id: 'sb-fetch', label: `sessionbox engine, widget fetch transport (${sb})`, kind: 'sessionbox', transport: 'fetch' },
+    { id: 'raw-16x6', label: 'raw fetch PUTs, 16 MiB x 6', kind: 'raw', partSize: 16 * MiB, parallel: 6 },
+    { id: 'raw-8x6', label: 'raw fetch PUTs, 8 MiB x 6', kind: 'raw', partSize: 8 * MiB, parallel: 6 },
+    { id: 'single', label: 'raw fetch, one PUT of the whole file', kind: 'single' },
+    { id: 'uppy', label: 'Uppy @uppy/aws-s3, default parts', kind: 'uppy' },
+  ];
+  if (!quick) {
+    list.splice(4, 0, { id: 'raw-32x6', label: 'raw fetch PUTs, 32 MiB x 6', kind: 'raw', partSize: 32 * MiB, parallel: 6 });
+    list.push({ id: 'uppy-16', label: 'Uppy @uppy/aws-s3, 16 MiB parts', kind: 'uppy', partSize: 16 * MiB });
+  }
+  if (tune) {
+    // For choosing the defaults: the engine with other part sizes and parallelism.
+    for (const [mb, n] of [[8, 6], [32, 6], [16, 4], [16, 8]] as const) {
+      list.push({ id: `sb-fetch-${mb}x${n}`, label: `sessionbox engine, fetch transport, ${mb} MiB x ${n}`, kind: 'sessionbox', transport: 'fetch', partSize: mb * MiB, parallel: n });
+    }
+    list.push({ id: 'sb-sdk-32x6', label: 'sessionbox engine, SDK transport, 32 MiB x 6', kind: 'sessionbox', transport: 'sdk', partSize: 32 * MiB, parallel: 6 });
+  }
+  return list;
+}
+
+async function heapSampler(cdp: CDPSession): Promise<{ stop(): Promise<number>; base: number }> {
+  const read = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    return metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
+  };
+  const base = await read();
+  let peak = base;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      peak = Math.max(peak, await read());
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  return {
+    base,
+    async stop() {
+      stopped = true;
+      await loop;
+      peak = Math.max(peak, await read());
+      return peak;
+    },
+  };
+}
+
+async function runOne(page: Page, cdp: CDPSession, sink: Sink, c: UploadConfig, size: number): Promise<UploadSample> {
+  await cdp.send('HeapProfiler.collectGarbage');
+  sink.reset();
+  const sampler = await heapSampler(cdp);
+  const ms = await page.evaluate(
+    ([c, url]) => {
+      const b = (window as unknown as { bench: Record<string, (...a: unknown[]) => Promise<number>> }).bench;
+      if (c.kind === 'sessionbox') return b.sessionbox!(url, { transport: c.transport, partSize: c.partSize, parallelParts: c.parallel });
+      if (c.kind === 'raw') return b.raw!(url, { partSize: c.partSize, parallel: c.parallel });
+      if (c.kind === 'single') return b.single!(url);
+      return b.uppy!(url, { partSize: c.partSize });
+    },
+    [c, sink.url] as const,
+  );
+  const peak = await sampler.stop();
+  const counts = sink.counts;
+  if (counts.signedPayloads) throw new Error(`${c.label}: ${counts.signedPayloads} part or object PUTs carried a payload hash, so the browser read their bytes into JS to sign them`);
+  if (counts.errors.length) throw new Error(`${c.label}: sink saw errors: ${counts.errors.join('; ')}`);
+  if (counts.bytes !== size) throw new Error(`${c.label}: sink received ${counts.bytes} bytes, expected ${size}`);
+  if (c.kind !== 'raw' && counts.completed.at(-1) !== size) throw new Error(`${c.label}: no complete object of ${size} bytes (${counts.completed.join(',')})`);
+  const requests = Object.values(counts.ops).reduce((a, b) => a + b, 0);
+  return { ms, peakHeap: peak, baseHeap: sampler.base, preflights: counts.preflights, requests, ops: { ...counts.ops } };
+}
+
+export async function uploadBench(opts: { size: number; rounds: number; quick: boolean; tune?: boolean; only?: string[]; log: (s: string) => void }): Promise<UploadResults> {
+  const pageDir = await mkdtemp(join(tmpdir(), 'sessionbox-bench-page-'));
+  const profile = await mkdtemp(join(tmpdir(), 'sessionbox-bench-profile-'));
+  const entry = join(dirname(new URL(import.meta.url).pathname), 'entries', 'upload');
+  await viteBuild({ root: entry, configFile: false, base: './', publicDir: false, build: { outDir: pageDir, emptyOutDir: true, target: 'es2022', sourcemap: false } });
+  const [sink, site] = await Promise.all([startSink(), serveStatic(pageDir)]);
+  // Persistent: an off-the-record context keeps Blobs in memory, broken above ~500 MB.
+  const context = await chromium.launchPersistentContext(profile, launchOptions);
+  try {
+    await new Promise((r) => setTimeout(r, 3000));
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(600_000);
+    await page.goto(site.url);
+    await page.waitForSelector('body[data-ready=true]');
+    const defaults = await page.evaluate(() => (window as unknown as { bench: { defaults: { partSize: number; parallelParts: number } } }).bench.defaults);
+    const configs = uploadConfigs(opts.quick, defaults, opts.tune).filter((c) => !opts.only || opts.only.includes(c.id));
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const size = await page.evaluate((n) => (window as unknown as { bench: { makeBlob(n: number): number } }).bench.makeBlob(n), opts.size);
+    // Untimed: Chromium moves a big Blob to disk during its first read.
+    const warm = await runOne(page, cdp, sink, uploadConfigs(true, defaults).find((c) => c.id === 'raw-16x6')!, size);
+    opts.log(`  warm-up upload ${(warm.ms / 1000).toFixed(1)} s`);
+    const samples: Record<string, UploadSample[]> = {};
+    for (let r = 0; r < opts.rounds; r++) {
+      // Rotated each round, so no configuration always runs first (just after the GC) or last.
+      for (const c of [...configs.slice(r % configs.length), ...configs.slice(0, r % configs.length)]) {
+        const s = await runOne(page, cdp, sink, c, size);
+        (samples[c.id] ??= []).push(s);
+        opts.log(`  round ${r + 1} ${c.label}: ${(s.ms / 1000).toFixed(2)} s, heap peak ${(s.peakHeap / MiB).toFixed(1)} MiB, ${s.preflights} preflights`);
+      }
+    }
+    return { size, configs, samples, defaults };
+  } finally {
+    await context.close();
+    await Promise.all([sink.close(), site.close()]);
+    await Promise.all([rm(profile, { recursive: true, force: true }), rm(pageDir, { recursive: true, force: true })]);
+  }
+}
