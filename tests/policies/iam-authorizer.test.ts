@@ -96,19 +96,4 @@ describe('iamAuthorizer', () => {
       `guest s3:ListBucket uploads/${ME}/`,
     ]);
   });
-
-  it('is fast enough for hundreds of requests per test run', async () => {
-    const a = iamAuthorizer({ bucket: BUCKET });
-    const ids = Array.from({ length: 20 }, (_, i) => `us-east-1:0c0c0c0c-0000-4000-8000-${String(i).padStart(12, '0')}`);
-    await a(req({ action: 's3:GetObject', key: 'warm-up' }));
-    const n = 200;
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) {
-      const id = ids[i % ids.length]!;
-      await a(req({ identityId: id, action: i % 3 ? 's3:PutObject' : 's3:ListBucket', key: i % 3 ? `users/${id}/f${i}` : undefined, listPrefix: `users/${id}/` }));
-    }
-    const perCall = (performance.now() - t0) / n;
-    console.info(`iamAuthorizer: ${perCall.toFixed(2)} ms per request over ${n} requests`);
-    expect(perCall).toBeLessThan(25);
-  });
 });
