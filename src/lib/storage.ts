@@ -2,6 +2,7 @@
 // is validated before a request is made, and every key sent is inside the prefix.
 
 import {
+  AbortMultipartUploadCommand,
   CopyObjectCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -26,9 +27,9 @@ import {
 } from './keys.ts';
 import { createS3Client, sdkTransport, send, toStorageError } from './s3.ts';
 import type { S3Overrides } from './s3.ts';
-import type { UploadTransport } from './transport.ts';
+import type { PartRef, UploadTransport } from './transport.ts';
 import { MAX_PART_SIZE, formatBytes, uploadBlob } from './upload.ts';
-import type { UploadProgress, UploadRequest } from './upload.ts';
+import type { MultipartStarted, UploadProgress, UploadRequest } from './upload.ts';
 
 export type { UploadProgress } from './upload.ts';
 
@@ -91,9 +92,14 @@ export interface UploadOptions {
   signal?: AbortSignal;
   /** Pauses: requests stop, a multipart upload stays on the server for `resume`. */
   pauseSignal?: AbortSignal;
-  /** Continues a paused multipart upload of the same body. */
-  resume?: { uploadId: string; partSize?: number };
-  onMultipartStarted?: (info: { uploadId: string; partSize: number }) => void;
+  /**
+   * Continues a paused (or, after a reload, remembered) multipart upload of the same body. `parts`
+   * are those recorded as sent: a part S3 lists with another ETag is sent again.
+   */
+  resume?: { uploadId: string; partSize?: number; parts?: PartRef[] };
+  onMultipartStarted?: (info: MultipartStarted) => void;
+  /** Each part as S3 confirms it, for a caller that persists resume state. */
+  onPartUploaded?: (part: PartRef) => void;
 }
 
 /**
@@ -222,6 +228,7 @@ export class Storage {
     if (opts.onProgress) req.onProgress = opts.onProgress;
     if (opts.resume) req.resume = opts.resume;
     if (opts.onMultipartStarted) req.onMultipartStarted = opts.onMultipartStarted;
+    if (opts.onPartUploaded) req.onPartUploaded = opts.onPartUploaded;
     const { signal, pauseSignal } = opts;
     let transport = this.#transport;
     if (pauseSignal) {
@@ -230,6 +237,22 @@ export class Storage {
     } else if (signal) req.signal = signal;
     const { etag } = await uploadBlob(transport, req);
     return { path, etag };
+  }
+
+  /**
+   * Aborts a multipart upload of `path` (one paused, or remembered for a resume and then given up):
+   * S3 frees its parts and no object appears. An upload already gone (completed, aborted, expired)
+   * is not an error.
+   */
+  async abortUpload(path: string, uploadId: string): Promise<void> {
+    const key = toKey(this.prefix, path, 'file');
+    if (!uploadId) throw new StorageError('InvalidArgument', 'abortUpload needs the uploadId that onMultipartStarted reported.');
+    try {
+      await send(this.client, new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+    } catch (err) {
+      if (err instanceof StorageError && err.code === 'NoSuchUpload') return;
+      throw err;
+    }
   }
 
   /** A presigned GET URL that downloads the file under its own name (or `filename`). */

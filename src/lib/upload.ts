@@ -54,8 +54,20 @@ export interface UploadRequest {
   requestTimeoutMs?: number | ((bytes: number) => number);
   /** Continue an earlier multipart upload of the same body; parts S3 still holds are kept. */
   resume?: { uploadId: string; partSize?: number; parts?: PartRef[] };
-  /** Called once the multipart upload exists, so a caller can persist what resume needs. */
-  onMultipartStarted?: (info: { uploadId: string; partSize: number }) => void;
+  /**
+   * Called once the multipart upload exists, so a caller can persist what resume needs. `kept` are
+   * the parts a resume found on the server (verified), out of `partCount`.
+   */
+  onMultipartStarted?: (info: MultipartStarted) => void;
+  /** Called as each part is confirmed by S3, so a caller can persist it for a resume. Must not throw. */
+  onPartUploaded?: (part: PartRef) => void;
+}
+
+export interface MultipartStarted {
+  uploadId: string;
+  partSize: number;
+  partCount: number;
+  kept: PartRef[];
 }
 
 export interface UploadResult {
@@ -334,7 +346,8 @@ export async function uploadBlob(transport: UploadTransport, req: UploadRequest)
     uploadId = created.uploadId;
   }
   const id: string = uploadId;
-  req.onMultipartStarted?.({ uploadId: id, partSize });
+  const kept = [...etags].map(([partNumber, etag]) => ({ partNumber, etag })).sort((a, b) => a.partNumber - b.partNumber);
+  req.onMultipartStarted?.({ uploadId: id, partSize, partCount, kept });
 
   const abortUpload = async () => {
     try {
@@ -370,6 +383,7 @@ export async function uploadBlob(transport: UploadTransport, req: UploadRequest)
         });
         etags.set(n, etag);
         progress.complete(n, bytes);
+        req.onPartUploaded?.({ partNumber: n, etag });
       } catch (err) {
         failure ??= toStorage(err);
         internal.abort(failure);

@@ -1,0 +1,294 @@
+// Resume after a reload, without a browser: the IndexedDB store (fake-indexeddb) keeps only the
+// listed fields, per bucket and identity; Storage.abortUpload ends a multipart upload; and the
+// upload queue, rebuilt as after a reload, finds the same file's upload again and sends only the
+// missing parts, forgets finished or cancelled ones, and gives up stale ones at start-up.
+
+import 'fake-indexeddb/auto';
+import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { UploadQueue, type UploadItem } from '../../src/app/uploads.svelte.ts';
+import type { AppConfig } from '../../src/lib/config.ts';
+import { MiB } from '../../src/lib/config.ts';
+import { cognitoCredentials } from '../../src/lib/credentials.ts';
+import { RESUME_RECORD_FIELDS, ResumeStore, STALE_AFTER_MS, fileFingerprint, type ResumeRecord } from '../../src/lib/resume-store.ts';
+import { Storage, type OpenOptions } from '../../src/lib/storage.ts';
+import { DEFAULTS, TEST_PROVIDER, fakeIdToken, useEmulation } from '../support/emulation.ts';
+import { patternBytes } from './fake-transport.ts';
+
+const env = useEmulation();
+
+const config: AppConfig = {
+  mode: 'aws',
+  region: DEFAULTS.region,
+  bucket: DEFAULTS.bucket,
+  identityPoolId: DEFAULTS.identityPoolId,
+  allowGuests: true,
+  prefixes: { signedIn: 'users/{identityId}/', guest: 'uploads/{identityId}/' },
+  endpoints: { forcePathStyle: false },
+  upload: { partSize: 5 * MiB, parallelParts: 1, maxFileSize: 100 * MiB },
+};
+
+const OPEN: OpenOptions = {
+  signedIn: true,
+  s3: { expectContinueHeader: false },
+  engine: { retry: { baseDelayMs: 1, maxDelayMs: 5 }, requestTimeoutMs: 10_000 },
+};
+
+let dbCount = 0;
+const freshDb = () => `resume-test-${++dbCount}`;
+
+async function open(sub = `user-${crypto.randomUUID()}`): Promise<Storage> {
+  const creds = cognitoCredentials({
+    identityPoolId: config.identityPoolId,
+    region: config.region,
+    logins: { [TEST_PROVIDER]: fakeIdToken({ sub }) },
+  });
+  return Storage.open(config, creds, OPEN);
+}
+
+function file(data: Uint8Array<ArrayBuffer>, name = 'big.bin', lastModified = 1_700_000_000_000): File {
+  return new File([data], name, { lastModified, type: 'application/octet-stream' });
+}
+
+const sentParts = (uploadId?: string) =>
+  env.emulator.requests
+    .filter((r) => r.operation === 'UploadPart' && r.status === 200 && (!uploadId || r.url.includes(uploadId)))
+    .map((r) => r.partNumber);
+
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Every record in the database, of every scope, straight from IndexedDB. */
+async function rawRecords(dbName: string): Promise<Record<string, unknown>[]> {
+  const { openDB } = await import('idb');
+  const db = await openDB(dbName);
+  const all = (await db.getAll('uploads')) as Record<string, unknown>[];
+  db.close();
+  return all;
+}
+
+describe('fileFingerprint', () => {
+  it('depends on name, size, lastModified and the first and last MiB, not on the middle', async () => {
+    const data = patternBytes(5 * MiB);
+    const base = await fileFingerprint(file(data));
+    expect(await fileFingerprint(file(data.slice()))).toBe(base);
+    expect(await fileFingerprint(file(data, 'other.bin'))).not.toBe(base);
+    expect(await fileFingerprint(file(data, 'big.bin', 1_700_000_000_001))).not.toBe(base);
+    expect(await fileFingerprint(file(data.subarray(0, data.length - 1)))).not.toBe(base);
+    const head = data.slice();
+    head[10] = (head[10]! + 1) & 0xff;
+    expect(await fileFingerprint(file(head))).not.toBe(base);
+    const tail = data.slice();
+    tail[tail.length - 10] = (tail[tail.length - 10]! + 1) & 0xff;
+    expect(await fileFingerprint(file(tail))).not.toBe(base);
+    // Only 2 MiB are read: a change in the middle is left to ListParts' size checks and the ETags.
+    const middle = data.slice();
+    middle[2.5 * MiB] = (middle[2.5 * MiB]! + 1) & 0xff;
+    expect(await fileFingerprint(file(middle))).toBe(base);
+  });
+
+  it('covers small files whole', async () => {
+    const a = patternBytes(1000);
+    const b = a.slice();
+    b[999] = (b[999]! + 1) & 0xff;
+    expect(await fileFingerprint(file(a))).not.toBe(await fileFingerprint(file(b)));
+  });
+});
+
+describe('ResumeStore', () => {
+  const info = (over: Partial<Parameters<ResumeStore['start']>[0]> = {}) => ({
+    fingerprint: 'fp-1',
+    path: 'docs/big.bin',
+    key: 'users/us-east-1:a/docs/big.bin',
+    file: { name: 'big.bin', size: 12 * MiB, lastModified: 1 },
+    uploadId: 'upload-1',
+    partSize: 5 * MiB,
+    ...over,
+  });
+
+  it('stores only the listed fields, never credentials, and records parts as S3 confirms them', async () => {
+    const dbName = freshDb();
+    const store = new ResumeStore({ bucket: 'b', prefix: 'users/us-east-1:a/', dbName, now: () => 1000 });
+    // Whatever else the caller's objects carry (here a credentials-looking field) is not stored.
+    const fileWithExtras = Object.assign({ name: 'big.bin', size: 12 * MiB, lastModified: 1 }, { secretAccessKey: 'SECRETSECRET', sessionToken: 'TOKEN' });
+    await store.start(info({ file: fileWithExtras }));
+    await store.addPart('fp-1', 'docs/big.bin', 'upload-1', Object.assign({ partNumber: 2, etag: '"e2"' }, { accessKeyId: 'ASIAXXXXXXXXXXXXXXXX' }));
+    await store.addPart('fp-1', 'docs/big.bin', 'upload-1', { partNumber: 1, etag: '"e1"' });
+    // A part of another (older) upload id is ignored.
+    await store.addPart('fp-1', 'docs/big.bin', 'upload-0', { partNumber: 3, etag: '"old"' });
+    const rec = await store.get('fp-1', 'docs/big.bin');
+    expect(rec).toEqual<ResumeRecord>({
+      scope: 'b/users/us-east-1:a/',
+      fingerprint: 'fp-1',
+      path: 'docs/big.bin',
+      key: 'users/us-east-1:a/docs/big.bin',
+      name: 'big.bin',
+      size: 12 * MiB,
+      lastModified: 1,
+      uploadId: 'upload-1',
+      partSize: 5 * MiB,
+      parts: [
+        { partNumber: 1, etag: '"e1"' },
+        { partNumber: 2, etag: '"e2"' },
+      ],
+      createdAt: 1000,
+      updatedAt: 1000,
+    });
+    const raw = await rawRecords(dbName);
+    expect(raw).toHaveLength(1);
+    expect(Object.keys(raw[0]!).sort()).toEqual([...RESUME_RECORD_FIELDS].sort());
+    for (const p of raw[0]!.parts as object[]) expect(Object.keys(p).sort()).toEqual(['etag', 'partNumber']);
+    expect(JSON.stringify(raw)).not.toMatch(/ASIA|SECRET|TOKEN/);
+    await store.remove('fp-1', 'docs/big.bin');
+    expect(await store.get('fp-1', 'docs/big.bin')).toBeUndefined();
+  });
+
+  it('keeps identities and buckets apart', async () => {
+    const dbName = freshDb();
+    const a = new ResumeStore({ bucket: 'b', prefix: 'users/us-east-1:a/', dbName });
+    const b = new ResumeStore({ bucket: 'b', prefix: 'users/us-east-1:b/', dbName });
+    const otherBucket = new ResumeStore({ bucket: 'c', prefix: 'users/us-east-1:a/', dbName });
+    await a.start(info());
+    expect((await a.list()).map((r) => r.uploadId)).toEqual(['upload-1']);
+    expect(await b.get('fp-1', 'docs/big.bin')).toBeUndefined();
+    expect(await b.list()).toEqual([]);
+    expect(await otherBucket.list()).toEqual([]);
+    expect(() => new ResumeStore({ bucket: 'b', prefix: '', dbName })).toThrow(/identity prefix/);
+  });
+
+  it('sweeps entries older than six days: aborted through the callback and removed, fresh ones kept', async () => {
+    const dbName = freshDb();
+    let now = 0;
+    const store = new ResumeStore({ bucket: 'b', prefix: 'p/', dbName, now: () => now });
+    await store.start(info({ fingerprint: 'old', uploadId: 'u-old' }));
+    now = 2 * 24 * 3600 * 1000;
+    await store.start(info({ fingerprint: 'fresh', uploadId: 'u-fresh' }));
+    now = STALE_AFTER_MS + 1;
+    const aborted: string[] = [];
+    const gone = await store.sweep(async (r) => {
+      aborted.push(r.uploadId);
+      throw new Error('network down'); // the lifecycle rule is the backstop; the entry still goes
+    });
+    expect(gone.map((r) => r.uploadId)).toEqual(['u-old']);
+    expect(aborted).toEqual(['u-old']);
+    expect((await store.list()).map((r) => r.uploadId)).toEqual(['u-fresh']);
+  });
+});
+
+describe('Storage.abortUpload', () => {
+  it('aborts a multipart upload inside the prefix; one already gone is not an error', async () => {
+    const storage = await open();
+    const pause = new AbortController();
+    let uploadId = '';
+    const release = env.emulator.faults.add({ match: { service: 's3', operation: 'UploadPart', partNumber: 2 }, fault: { hang: true } });
+    const run = storage.upload('left.bin', new Blob([patternBytes(2 * 5 * MiB + 1)]), {
+      pauseSignal: pause.signal,
+      onMultipartStarted: (i) => (uploadId = i.uploadId),
+      onPartUploaded: () => pause.abort(),
+    });
+    await expect(run).rejects.toMatchObject({ code: 'Aborted' });
+    release();
+    expect(env.emulator.store.getUpload(uploadId)).toBeDefined();
+    await storage.abortUpload('left.bin', uploadId);
+    expect(env.emulator.store.getUpload(uploadId)).toBeUndefined();
+    expect(env.emulator.requests.filter((r) => r.operation === 'AbortMultipartUpload').map((r) => r.key)).toEqual([`${storage.prefix}left.bin`]);
+    await expect(storage.abortUpload('left.bin', uploadId)).resolves.toBeUndefined();
+    await expect(storage.abortUpload('../x.bin', uploadId)).rejects.toMatchObject({ code: 'InvalidKey' });
+  });
+});
+
+describe('UploadQueue with a resume store (a reload in the middle)', () => {
+  it('continues the same file after a "reload", sending only the missing parts, then forgets it', async () => {
+    const sub = `user-${crypto.randomUUID()}`;
+    const dbName = freshDb();
+    const data = patternBytes(4 * 5 * MiB + 333);
+    const storage1 = await open(sub);
+    const resume1 = new ResumeStore({ bucket: config.bucket, prefix: storage1.prefix, dbName });
+    const q1 = new UploadQueue(storage1, { resume: resume1 });
+    await q1.ready;
+    // Part 3 never answers: the first page "dies" with parts 1 and 2 on the server.
+    const release = env.emulator.faults.add({ match: { service: 's3', operation: 'UploadPart', partNumber: 3 }, fault: { hang: true }, times: Infinity });
+    const [item1] = q1.add([file(data)], 'docs/') as [UploadItem];
+    await until(() => item1.loaded >= 2 * 5 * MiB);
+    let rec: ResumeRecord | undefined;
+    for (let i = 0; i < 100 && (rec?.parts.length ?? 0) < 2; i++) {
+      rec = (await resume1.list())[0];
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(rec?.parts.map((p) => p.partNumber)).toEqual([1, 2]);
+    // The page goes away: requests stop without a cancel (a pause is the closest in one process).
+    q1.pause(item1);
+    await until(() => item1.status === 'paused');
+    release();
+    resume1.close();
+    storage1.destroy();
+
+    env.emulator.requests.length = 0;
+    const storage2 = await open(sub);
+    const resume2 = new ResumeStore({ bucket: config.bucket, prefix: storage2.prefix, dbName });
+    const q2 = new UploadQueue(storage2, { resume: resume2 });
+    await q2.ready;
+    expect(q2.unfinished.map((r) => [r.path, r.size])).toEqual([['docs/big.bin', data.length]]);
+    const [item2] = q2.add([file(data.slice())], 'docs/') as [UploadItem];
+    await until(() => item2.resumed !== undefined);
+    expect(item2.resumed).toEqual({ kept: 2, of: 5 });
+    expect(q2.unfinished).toEqual([]);
+    await until(() => item2.status === 'done', 20_000);
+    expect(env.emulator.requests.some((r) => r.operation === 'CreateMultipartUpload')).toBe(false);
+    expect(sentParts().sort()).toEqual([3, 4, 5]);
+    const stored = await env.emulator.store.read(env.bucket, `${storage2.prefix}docs/big.bin`);
+    expect(Buffer.from(await stored!.arrayBuffer()).equals(Buffer.from(data))).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await resume2.list()).toEqual([]);
+    // Another identity never saw it.
+    const stranger = new ResumeStore({ bucket: config.bucket, prefix: 'users/us-east-1:someone-else/', dbName });
+    expect(await stranger.list()).toEqual([]);
+  });
+
+  it('aborts a paused multipart upload on the server when it is cancelled, and forgets it', async () => {
+    const dbName = freshDb();
+    const storage = await open();
+    const resume = new ResumeStore({ bucket: config.bucket, prefix: storage.prefix, dbName });
+    const q = new UploadQueue(storage, { resume });
+    const release = env.emulator.faults.add({ match: { service: 's3', operation: 'UploadPart', partNumber: 2 }, fault: { hang: true }, times: Infinity });
+    const [item] = q.add([file(patternBytes(2 * 5 * MiB + 7), 'drop.bin')], '') as [UploadItem];
+    await until(() => item.loaded >= 5 * MiB);
+    q.pause(item);
+    await until(() => item.status === 'paused');
+    release();
+    const uploadId = item.resumeFrom!.uploadId;
+    expect(env.emulator.store.getUpload(uploadId)).toBeDefined();
+    q.cancel(item);
+    expect(item.status).toBe('cancelled');
+    await until(() => env.emulator.store.getUpload(uploadId) === undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await resume.list()).toEqual([]);
+  });
+
+  it('at start-up aborts and drops remembered uploads older than six days, and lists the rest', async () => {
+    const dbName = freshDb();
+    const storage = await open();
+    // A real multipart upload left on the server a week ago (by the clock of the store).
+    const { UploadId: uploadId } = await storage.client.send(new CreateMultipartUploadCommand({ Bucket: config.bucket, Key: `${storage.prefix}old.bin` }));
+    let now = 0;
+    const seed = new ResumeStore({ bucket: config.bucket, prefix: storage.prefix, dbName, now: () => now });
+    const common = { key: '', file: { name: 'x', size: 6 * MiB, lastModified: 1 }, partSize: 5 * MiB };
+    await seed.start({ ...common, fingerprint: 'a', path: 'old.bin', key: `${storage.prefix}old.bin`, uploadId: uploadId! });
+    now = STALE_AFTER_MS;
+    await seed.start({ ...common, fingerprint: 'b', path: 'recent.bin', uploadId: 'recent-upload' });
+    now = STALE_AFTER_MS + 10;
+    const resume = new ResumeStore({ bucket: config.bucket, prefix: storage.prefix, dbName, now: () => now });
+    const q = new UploadQueue(storage, { resume });
+    await q.ready;
+    expect(env.emulator.store.getUpload(uploadId!)).toBeUndefined();
+    expect(q.unfinished.map((r) => r.path)).toEqual(['recent.bin']);
+    await q.discardUnfinished();
+    expect(q.unfinished).toEqual([]);
+    expect(await resume.list()).toEqual([]);
+  });
+});
