@@ -1,4 +1,5 @@
 import { StorageError } from '../lib/errors';
+import { currentLocale, dateTime, t } from './i18n';
 
 const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
 const sizeFormats = new Map<string, Intl.NumberFormat>();
@@ -13,10 +14,10 @@ export function formatSize(bytes: number): string {
     value /= 1000;
     unit++;
   }
-  const key = `${unit}:${value < 10 && unit > 0 ? 1 : 0}`;
+  const key = `${currentLocale()}:${unit}:${value < 10 && unit > 0 ? 1 : 0}`;
   let fmt = sizeFormats.get(key);
   if (!fmt) {
-    fmt = new Intl.NumberFormat(undefined, {
+    fmt = new Intl.NumberFormat(currentLocale(), {
       style: 'unit',
       unit: UNITS[unit],
       unitDisplay: 'short',
@@ -27,17 +28,15 @@ export function formatSize(bytes: number): string {
   return fmt.format(value);
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-
 export function formatDate(date: Date | undefined): string {
-  return date ? dateFormat.format(date) : '';
+  return date ? dateTime(date) : '';
 }
 
 /** What to tell the person. StorageError messages already name the cause and the fix. */
 export function errorMessage(err: unknown): string {
   if (err instanceof StorageError) return err.message;
-  if (err instanceof Error) return `Unexpected error: ${err.message || err.name}. Reload the page and try again.`;
-  return `Unexpected error: ${String(err)}. Reload the page and try again.`;
+  if (err instanceof Error) return t().start.unexpected(err.message || err.name);
+  return t().start.unexpected(String(err));
 }
 
 export function errorCode(err: unknown): string | undefined {

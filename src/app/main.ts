@@ -8,8 +8,13 @@ import ConfigErrorPage from './ConfigErrorPage.svelte';
 import MessagePage from './MessagePage.svelte';
 import SignInPage from './SignInPage.svelte';
 import { errorMessage } from './format';
+import { initI18n, t } from './i18n';
+import { applyTheme, storedTheme } from './theme';
 import { Session } from './session.svelte';
 import type { FileStore } from './types';
+
+// Before anything renders, so the first paint already has the chosen colours.
+applyTheme(storedTheme());
 
 const target = document.getElementById('app') ?? document.body;
 
@@ -19,7 +24,7 @@ function show<P extends Record<string, unknown>>(component: Component<P>, props:
 }
 
 function failed(message: string, hint?: string): void {
-  show(MessagePage, { title: 'sessionbox could not start', message, hint });
+  show(MessagePage, { title: t().start.failed, message, hint });
 }
 
 type Core = Promise<[typeof import('../lib/credentials'), typeof import('../lib/storage')]>;
@@ -89,14 +94,18 @@ async function start(): Promise<void> {
   const core: Core = Promise.all([import('../lib/credentials'), import('../lib/storage')]);
   core.catch(() => {}); // awaited (and reported) only once the config is good
 
+  // The catalog (English built in, others a small chunk) loads while config.json does.
+  const catalog = initI18n();
   let config: AppConfig;
   try {
     config = await loadConfig();
   } catch (err) {
+    await catalog;
     if (err instanceof ConfigError) show(ConfigErrorPage, { problems: err.problems });
     else failed(errorMessage(err));
     return;
   }
+  await catalog;
   // The demo signs in with its stand-in provider, on this origin so it works offline.
   if (config.mode === 'demo') config.oidc ??= demoOidcConfig(location.href);
 
@@ -113,7 +122,7 @@ async function start(): Promise<void> {
     // The sign-in popup came back: the page that opened it redeems the code.
     try {
       await (await oidcModule!).finishPopupSignIn(config.oidc, location.href);
-      show(MessagePage, { title: 'Signed in', tone: 'info', retry: false, message: 'You can close this window and carry on in sessionbox.' });
+      show(MessagePage, { title: t().start.signedIn, tone: 'info', retry: false, message: t().start.closePopup });
     } catch (err) {
       failed(errorMessage(err));
     }
@@ -123,7 +132,7 @@ async function start(): Promise<void> {
   try {
     if (config.mode === 'demo') await startDemo(config);
   } catch (err) {
-    failed(errorMessage(err), 'The demo keeps everything in this browser; reloading usually helps.');
+    failed(errorMessage(err), t().start.demoHint);
     return;
   }
 
@@ -151,7 +160,7 @@ async function start(): Promise<void> {
   if (!user && (!config.allowGuests || signInError)) {
     const signInClient = client;
     if (!signInClient) {
-      failed(signInError ?? 'Sign-in is required but could not be set up.', 'Operators: check the "oidc" section of config.json.');
+      failed(signInError ?? t().start.noSignIn, t().start.oidcHint);
       return;
     }
     show(SignInPage, {
@@ -172,11 +181,7 @@ async function openApp(config: AppConfig, core: Core, session: Session): Promise
   } catch (err) {
     failed(
       errorMessage(err),
-      config.mode === 'demo'
-        ? 'The demo keeps everything in this browser; reloading usually helps.'
-        : session.signedIn
-          ? 'Operators: check that the identity pool trusts the sign-in provider named by oidc.loginsProvider, with an authenticated role.'
-          : 'Operators: check region, bucket, identityPoolId and endpoints in config.json, and that the identity pool allows unauthenticated (guest) identities.',
+      config.mode === 'demo' ? t().start.demoHint : session.signedIn ? t().start.signedInHint : t().start.guestHint,
     );
     return;
   }

@@ -16,6 +16,11 @@ export interface ListPage {
   nextToken?: string;
 }
 
+export interface PartRef {
+  partNumber: number;
+  etag: string;
+}
+
 export interface UploadProgress {
   loaded: number;
   total: number;
@@ -34,10 +39,15 @@ export interface FileStore {
       signal?: AbortSignal;
       /** Stops like `signal` but keeps a multipart upload on the server, for `resume`. */
       pauseSignal?: AbortSignal;
-      resume?: { uploadId: string; partSize?: number };
-      onMultipartStarted?: (info: { uploadId: string; partSize: number }) => void;
+      /** `parts`: those recorded as sent before a reload; S3's ListParts still decides. */
+      resume?: { uploadId: string; partSize?: number; parts?: PartRef[] };
+      /** `kept`: parts a resume found on the server, of `partCount`. */
+      onMultipartStarted?: (info: { uploadId: string; partSize: number; partCount?: number; kept?: PartRef[] }) => void;
+      onPartUploaded?: (part: PartRef) => void;
     },
   ): Promise<{ path: string; etag: string }>;
+  /** Aborts a multipart upload left by a pause or a reload (an upload already gone is fine). */
+  abortUpload?(path: string, uploadId: string): Promise<void>;
   downloadUrl(path: string, opts?: { expiresIn?: number; filename?: string }): Promise<string>;
   delete(path: string): Promise<void>;
   deleteFolder(folder: string): Promise<number>;

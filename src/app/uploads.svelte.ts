@@ -1,20 +1,24 @@
 import { acceptsFile } from '../lib/config';
 import { isAbort } from '../lib/errors';
-import { freeName, nameOf, parentOf } from '../lib/keys';
+import { freeName, nameOf, parentOf, toKey } from '../lib/keys';
+import { fileFingerprint, type ResumeRecord, type ResumeStore } from '../lib/resume-store';
 import { errorCode, errorMessage, formatSize } from './format';
-import type { FileStore } from './types';
+import { t } from './i18n';
+import type { FileStore, PartRef } from './types';
 
 export type UploadStatus = 'queued' | 'uploading' | 'paused' | 'conflict' | 'done' | 'error' | 'cancelled' | 'skipped';
 
 /** What to do when the name is taken. */
 export type ConflictChoice = 'keep' | 'replace' | 'skip';
 
+// The words live in the message catalogs (i18n/en.ts, de.ts).
 const TEXT = {
-  tooLarge: (name: string, size: number, max: number) =>
-    `“${name}” is ${formatSize(size)}; this site accepts files up to ${formatSize(max)}. Choose a smaller file, or ask the site's operator to raise the limit.`,
-  wrongType: (name: string, accept: string[]) =>
-    `“${name}” is not a type this site accepts (${accept.join(', ')}). Choose a file of one of those types.`,
+  tooLarge: (name: string, size: number, max: number) => t().uploads.tooLarge(name, formatSize(size), formatSize(max)),
+  wrongType: (name: string, accept: string[]) => t().uploads.wrongType(name, accept.join(', ')),
 };
+
+/** Files up to this size always go in one PutObject (S3's smallest part), so never need a resume. */
+const MIN_MULTIPART = 5 * 1024 * 1024;
 
 /** Speed is measured over this window, so a stall shows as falling speed rather than a frozen one. */
 const SPEED_WINDOW_MS = 8_000;
@@ -40,8 +44,12 @@ export class UploadItem {
   /** Bytes per second over the last few seconds, while uploading. */
   speed = $state(0);
   overwrite = false;
-  /** The multipart upload a pause left on the server. */
-  resumeFrom: { uploadId: string; partSize: number } | undefined;
+  /** The multipart upload a pause (or, remembered in IndexedDB, a reload) left on the server. */
+  resumeFrom: { uploadId: string; partSize: number; parts?: PartRef[] } | undefined;
+  /** Set when a run continued an earlier multipart upload: parts found on the server, of all. */
+  resumed = $state<{ kept: number; of: number } | undefined>();
+  /** fileFingerprint() of the file, once computed (for the resume store). */
+  fingerprint: string | undefined;
   /** Paused because the session ended (resumed by the queue once it is back), not by the person. */
   heldForSession = false;
   controller: AbortController | undefined;
@@ -90,6 +98,11 @@ export interface UploadQueueOptions {
   exists?: (path: string) => boolean;
   limits?: { maxFileSize: number; accept?: string[] | undefined };
   now?: () => number;
+  /**
+   * Remembers multipart uploads across reloads (openResumeStore()); the same file added again to
+   * the same place continues where it stopped. Without it, only a pause in this page resumes.
+   */
+  resume?: ResumeStore | undefined;
 }
 
 /**
@@ -98,6 +111,8 @@ export interface UploadQueueOptions {
  */
 export class UploadQueue {
   items = $state<UploadItem[]>([]);
+  /** Multipart uploads left unfinished by an earlier visit (this identity), until added again. */
+  unfinished = $state<ResumeRecord[]>([]);
   /** Conflict choices made with "apply to all", by batch. */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup, never rendered
   #policies = new Map<number, ConflictChoice>();
@@ -112,6 +127,46 @@ export class UploadQueue {
     this.#store = store;
     this.#opts = opts;
     this.#now = opts.now ?? (() => performance.now());
+    if (opts.resume) this.ready = this.#startUp(opts.resume);
+  }
+
+  /** Settles once the start-up sweep of remembered uploads has run (tests wait for it). */
+  readonly ready: Promise<void> = Promise.resolve();
+
+  /** Gives up remembered uploads too old to finish before the lifecycle rule, and lists the rest. */
+  async #startUp(resume: ResumeStore): Promise<void> {
+    try {
+      await resume.sweep((r) => this.#abortOnServer(r.path, r.uploadId));
+      const left = await resume.list();
+      this.unfinished = left.filter((r) => !this.items.some((i) => i.fingerprint === r.fingerprint && i.path === r.path));
+    } catch {
+      // No IndexedDB (private mode, blocked storage): uploads work, only resuming after a reload does not.
+    }
+  }
+
+  /** Aborts the remembered uploads the person does not mean to continue. */
+  async discardUnfinished(): Promise<void> {
+    const resume = this.#opts.resume;
+    const records = this.unfinished;
+    this.unfinished = [];
+    if (!resume) return;
+    await Promise.all(
+      records.map(async (r) => {
+        await this.#abortOnServer(r.path, r.uploadId).catch(() => {});
+        await resume.remove(r.fingerprint, r.path).catch(() => {});
+      }),
+    );
+  }
+
+  #abortOnServer(path: string, uploadId: string): Promise<void> {
+    return this.#store.abortUpload ? this.#store.abortUpload(path, uploadId) : Promise.resolve();
+  }
+
+  /** Forgets the remembered state of an item's upload (finished, cancelled or aborted by the engine). */
+  #forget(item: UploadItem): void {
+    const fp = item.fingerprint;
+    if (!fp) return;
+    void this.#opts.resume?.remove(fp, item.path).catch(() => {});
   }
 
   get active(): boolean {
@@ -223,12 +278,16 @@ export class UploadQueue {
   cancel(item: UploadItem): void {
     if (item.finished) return;
     if (item.status !== 'uploading') {
-      // A multipart upload a pause left behind is removed by the bucket's lifecycle rule for
-      // incomplete uploads; no object ever appears from it.
+      // A multipart upload a pause left behind holds the parts (and their storage cost) until
+      // aborted; the lifecycle rule would only catch it days later.
+      const left = item.resumeFrom;
+      if (left) void this.#abortOnServer(item.path, left.uploadId).catch(() => {});
+      this.#forget(item);
       item.status = 'cancelled';
       item.error = undefined;
       item.speed = 0;
       item.resumeFrom = undefined;
+      item.resumed = undefined;
       return;
     }
     item.controller?.abort();
@@ -349,15 +408,43 @@ export class UploadQueue {
     item.error = undefined;
     item.code = undefined;
     item.samples = [];
+    item.resumed = undefined;
     let first = true;
     try {
+      // Only awaited when there is something to look up, so other uploads start synchronously.
+      const remembered = this.#opts.resume && item.file.size > MIN_MULTIPART ? await this.#remembered(item) : undefined;
+      const fp = item.fingerprint;
+      const resume = this.#opts.resume;
+      let uploadId: string | undefined;
       await this.#store.upload(item.path, item.file, {
         overwrite: item.overwrite,
         contentType: item.file.type || undefined,
         signal: controller.signal,
         pauseSignal: pauser.signal,
         ...(item.resumeFrom ? { resume: item.resumeFrom } : {}),
-        onMultipartStarted: (info) => (item.resumeFrom = info),
+        onMultipartStarted: (info) => {
+          uploadId = info.uploadId;
+          item.resumeFrom = { uploadId: info.uploadId, partSize: info.partSize };
+          const kept = info.kept ?? [];
+          if (kept.length && info.partCount) item.resumed = { kept: kept.length, of: info.partCount };
+          if (resume && fp) {
+            void resume
+              .start({
+                fingerprint: fp,
+                path: item.path,
+                key: toKey(this.#store.prefix, item.path, 'file'),
+                file: item.file,
+                uploadId: info.uploadId,
+                partSize: info.partSize,
+                parts: kept,
+                ...(remembered?.uploadId === info.uploadId ? { createdAt: remembered.createdAt } : {}),
+              })
+              .catch(() => {});
+          }
+        },
+        onPartUploaded: (part) => {
+          if (resume && fp && uploadId) void resume.addPart(fp, item.path, uploadId, part).catch(() => {});
+        },
         onProgress: (p) => {
           const now = this.#now();
           // A resumed run starts from the parts kept on the server, below what the bar showed.
@@ -372,8 +459,11 @@ export class UploadQueue {
       item.loaded = item.total;
       item.status = 'done';
       item.resumeFrom = undefined;
+      this.#forget(item);
       this.#onUploaded(item);
     } catch (err) {
+      // Anything but a pause ended the multipart upload (the engine aborts it), so it is forgotten.
+      if (!pauser.signal.aborted || controller.signal.aborted) this.#forget(item);
       if (controller.signal.aborted) {
         item.status = 'cancelled';
         item.resumeFrom = undefined;
@@ -381,6 +471,7 @@ export class UploadQueue {
         item.status = 'paused';
       } else if (isAbort(err)) {
         item.status = 'cancelled';
+        item.resumeFrom = undefined;
       } else if (errorCode(err) === 'AlreadyExists' && !item.overwrite) {
         item.resumeFrom = undefined;
         const policy = this.#policies.get(item.batch);
@@ -398,6 +489,27 @@ export class UploadQueue {
       item.controller = undefined;
       item.pauseController = undefined;
       this.#pump();
+    }
+  }
+
+  /**
+   * For a file large enough to go multipart: its fingerprint, and the upload an earlier visit left
+   * for the same file and destination, which the run then continues.
+   */
+  async #remembered(item: UploadItem): Promise<ResumeRecord | undefined> {
+    const resume = this.#opts.resume;
+    if (!resume || item.file.size <= MIN_MULTIPART) return undefined;
+    try {
+      item.fingerprint ??= await fileFingerprint(item.file);
+      if (item.resumeFrom) return undefined;
+      const record = await resume.get(item.fingerprint, item.path);
+      if (!record || record.size !== item.file.size) return undefined;
+      item.resumeFrom = { uploadId: record.uploadId, partSize: record.partSize, parts: record.parts };
+      this.unfinished = this.unfinished.filter((r) => !(r.fingerprint === record.fingerprint && r.path === record.path));
+      return record;
+    } catch {
+      // An unreadable file fails in the upload itself; a refused IndexedDB only costs the resume.
+      return undefined;
     }
   }
 

@@ -207,6 +207,7 @@ describe('built app against the local AWS over HTTP', () => {
   it('works from a sub-path (relative asset and config URLs)', async () => {
     const { context, page } = await newPage(browser);
     const urls = recordRequests(context);
+    const cspViolations = await watchCsp(context);
     const base = `${subSite.url.replace(/\/$/, '')}/`;
     expect(new URL(base).pathname).toBe('/team/files/');
     await page.goto(base);
@@ -214,6 +215,7 @@ describe('built app against the local AWS over HTTP', () => {
     const own = urls.filter((u) => new URL(u).origin === new URL(base).origin);
     expect(own.length).toBeGreaterThan(2);
     expect(own.filter((u) => !u.startsWith(base))).toEqual([]);
+    expect(await cspViolations(page)).toEqual([]);
     await context.close();
   });
 
@@ -237,6 +239,7 @@ describe('built app against the local AWS over HTTP', () => {
 
   it('gives a guest under the shipped policies a drop box: uploads land, a taken name asks via the 412, nothing listed', async () => {
     const { context, page } = await newPage(browser);
+    const cspViolations = await watchCsp(context);
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(String(err)));
     const endpoint = s3.url.replace(/\/$/, '');
@@ -302,6 +305,7 @@ describe('built app against the local AWS over HTTP', () => {
     expect(listed()).toHaveLength(1);
     await box.waitFor();
     expect(errors).toEqual([]);
+    expect(await cspViolations(page)).toEqual([]);
     await context.close();
   });
 

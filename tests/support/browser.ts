@@ -30,11 +30,20 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch(launchOptions);
 }
 
-export async function newPage(browser: Browser, opts: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {}): Promise<{ context: BrowserContext; page: Page }> {
+/**
+ * A fresh context and page. English unless `locale` says otherwise: the tests find controls by their
+ * English names, and Chromium would otherwise take the machine's language.
+ */
+export async function newPage(
+  browser: Browser,
+  opts: { width?: number; height?: number; colorScheme?: 'light' | 'dark'; locale?: string; bypassCSP?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({
     acceptDownloads: true,
     viewport: { width: opts.width ?? 1100, height: opts.height ?? 760 },
     colorScheme: opts.colorScheme ?? 'light',
+    locale: opts.locale ?? 'en-US',
+    bypassCSP: opts.bypassCSP ?? false,
   });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
