@@ -271,4 +271,11 @@ export const de = {
     renamed: (from: string, to: string) => `„${from}“ in „${to}“ umbenannt`,
     moved: (name: string, to: string) => `„${name}“ nach ${to || myFiles} verschoben`,
   },
+  unfinished: {
+    resuming: (kept: number, of: number) => `Wird fortgesetzt (${num(kept)} von ${count(of, { one: '# Teil', other: '# Teilen' })} schon hochgeladen)`,
+    title: (n: number) => (n === 1 ? 'Ein Upload wurde beim letzten Mal nicht fertig' : `${num(n)} Uploads wurden beim letzten Mal nicht fertig`),
+    hint: 'Fügen Sie dieselbe Datei demselben Ordner noch einmal hinzu, um dort weiterzumachen, wo sie stehen blieb.',
+    discard: 'Verwerfen',
+    discardLabel: 'Die nicht fertigen Uploads verwerfen',
+  },
 } satisfies Messages;

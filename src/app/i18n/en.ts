@@ -273,6 +273,13 @@ export const en = {
     renamed: (from: string, to: string) => `Renamed “${from}” to “${to}”`,
     moved: (name: string, to: string) => `Moved “${name}” to ${to || myFiles}`,
   },
+  unfinished: {
+    resuming: (kept: number, of: number) => `Resuming (${num(kept)} of ${count(of, { one: '# part', other: '# parts' })} already uploaded)`,
+    title: (n: number) => (n === 1 ? 'An upload did not finish last time' : `${num(n)} uploads did not finish last time`),
+    hint: 'Add the same file to the same folder again to continue where it stopped.',
+    discard: 'Discard',
+    discardLabel: 'Discard the unfinished uploads',
+  },
 };
 
 export type Messages = typeof en;
