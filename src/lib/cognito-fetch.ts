@@ -3,7 +3,8 @@
 // nor its credential provider. Same contract as cognitoCredentials (credentials.ts): in memory
 // only, renewed ahead of expiry, one renewal shared by every caller, temporary keys only.
 
-import type { CredentialSource, IdentityIdCache, SessionCredentials } from './credentials.ts';
+import { RenewingCredentials } from './session-credentials.ts';
+import type { CredentialSource, IdentityIdCache, SessionCredentials } from './session-credentials.ts';
 import { StorageError, describe, isAbort } from './errors.ts';
 
 export interface FetchCognitoOptions {
@@ -21,8 +22,6 @@ export interface FetchCognitoOptions {
   /** Looked up at call time by default, so test interceptors installed later still apply. */
   fetch?: typeof fetch;
 }
-
-const MARGIN_MS = 5 * 60_000;
 
 class CognitoCallError extends Error {
   constructor(
@@ -56,45 +55,16 @@ function toStorage(err: unknown): StorageError {
   return new StorageError(type, `Cognito answered ${type} (HTTP ${status})${err.message ? `: ${err.message}` : ''}. Try again; if it persists, tell the operator this code.`, { ...opts, retryable: status >= 500 });
 }
 
-class FetchCognitoSource implements CredentialSource {
-  #current: SessionCredentials | undefined;
-  #inflight: Promise<SessionCredentials> | undefined;
-  #identityId: string | undefined;
+class FetchCognitoSource extends RenewingCredentials {
   #memory = new Map<string, string>();
   readonly #cacheKey: string;
   readonly #endpoint: string;
 
   constructor(private readonly opts: FetchCognitoOptions) {
+    super(opts);
     const region = opts.region ?? opts.identityPoolId.split(':')[0];
     this.#endpoint = opts.endpoint ?? `https://cognito-identity.${region}.amazonaws.com/`;
     this.#cacheKey = `sessionbox.identityId.${opts.identityPoolId}`;
-  }
-
-  get identityId(): string | undefined {
-    return this.#identityId;
-  }
-
-  get(): Promise<SessionCredentials> {
-    // During a renewal the current keys may be the ones S3 just refused: wait for the new ones.
-    if (this.#inflight) return this.#inflight;
-    const c = this.#current;
-    if (c && c.expiration.getTime() - this.#now() > this.#margin) return Promise.resolve(c);
-    return this.refresh();
-  }
-
-  refresh(): Promise<SessionCredentials> {
-    this.#inflight ??= this.#renew().finally(() => {
-      this.#inflight = undefined;
-    });
-    return this.#inflight;
-  }
-
-  get #margin(): number {
-    return this.opts.renewMarginMs ?? MARGIN_MS;
-  }
-
-  #now(): number {
-    return (this.opts.now ?? Date.now)();
   }
 
   async #call<T>(operation: string, body: unknown): Promise<T> {
@@ -140,25 +110,12 @@ class FetchCognitoSource implements CredentialSource {
     };
   }
 
-  async #renew(): Promise<SessionCredentials> {
-    let creds: SessionCredentials;
+  protected async fetchCredentials(): Promise<SessionCredentials> {
     try {
-      creds = await this.#fetch();
+      return await this.#fetch();
     } catch (err) {
       throw toStorage(err);
     }
-    if (!creds.sessionToken || !creds.secretAccessKey || !creds.accessKeyId || creds.accessKeyId.startsWith('AKIA') || !(creds.expiration.getTime() > 0)) {
-      throw new StorageError('LongTermCredentials', describe('LongTermCredentials'));
-    }
-    if (creds.expiration.getTime() - this.#now() <= this.#margin) {
-      throw new StorageError(
-        'CredentialsExpireTooSoon',
-        `Cognito issued credentials that expire at ${creds.expiration.toISOString()}, within ${Math.round(this.#margin / 60_000)} minutes of this device's time (${new Date(this.#now()).toISOString()}). Check that the device clock is set correctly.`,
-      );
-    }
-    this.#current = creds;
-    this.#identityId = creds.identityId;
-    return creds;
   }
 }
 

@@ -4,28 +4,11 @@
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-provider-cognito-identity';
 import type { CognitoIdentityCredentialProvider } from '@aws-sdk/credential-provider-cognito-identity';
 import { StorageError, describe } from './errors.ts';
+import { RenewingCredentials, assertTemporary } from './session-credentials.ts';
+import type { CredentialSource, IdentityIdCache, SessionCredentials } from './session-credentials.ts';
 
-export interface SessionCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken: string;
-  expiration: Date;
-  identityId: string;
-}
-
-export interface CredentialSource {
-  /** Cached credentials, renewed ahead of expiry. */
-  get(): Promise<SessionCredentials>;
-  /** Forced renewal (after S3 answered ExpiredToken). */
-  refresh(): Promise<SessionCredentials>;
-  readonly identityId: string | undefined;
-}
-
-export interface IdentityIdCache {
-  getItem(k: string): string | null;
-  setItem(k: string, v: string): void;
-  removeItem(k: string): void;
-}
+export { RENEW_MARGIN_MS, assertTemporary } from './session-credentials.ts';
+export type { CredentialSource, IdentityIdCache, SessionCredentials } from './session-credentials.ts';
 
 export interface CognitoCredentialsOptions {
   identityPoolId: string;
@@ -39,15 +22,6 @@ export interface CognitoCredentialsOptions {
   renewMarginMs?: number;
   /** Clock in ms, for tests. */
   now?: () => number;
-}
-
-export const RENEW_MARGIN_MS = 5 * 60_000;
-
-/** Throws unless the credentials are temporary: long-term IAM user keys must never reach a browser. */
-export function assertTemporary(creds: { accessKeyId?: string; sessionToken?: string; expiration?: Date }): void {
-  if (!creds.sessionToken || !creds.expiration || !creds.accessKeyId || creds.accessKeyId.startsWith('AKIA')) {
-    throw new StorageError('LongTermCredentials', describe('LongTermCredentials'));
-  }
 }
 
 function cognitoError(err: unknown): StorageError {
@@ -76,41 +50,15 @@ function cognitoError(err: unknown): StorageError {
   return new StorageError(name, `Cognito answered ${name}${status ? ` (HTTP ${status})` : ''}. Try again; if it persists, tell the operator this code.`, { status, retryable, cause });
 }
 
-class CognitoCredentialSource implements CredentialSource {
+class CognitoCredentialSource extends RenewingCredentials {
   #opts: CognitoCredentialsOptions;
-  #margin: number;
-  #now: () => number;
   #provider: CognitoIdentityCredentialProvider | undefined;
-  #current: SessionCredentials | undefined;
-  #inflight: Promise<SessionCredentials> | undefined;
-  #identityId: string | undefined;
   #identityFromCache = false;
   #memory = new Map<string, string>();
 
   constructor(opts: CognitoCredentialsOptions) {
+    super(opts);
     this.#opts = opts;
-    this.#margin = opts.renewMarginMs ?? RENEW_MARGIN_MS;
-    this.#now = opts.now ?? Date.now;
-  }
-
-  get identityId(): string | undefined {
-    return this.#identityId;
-  }
-
-  get(): Promise<SessionCredentials> {
-    // During a renewal the current keys may be the ones S3 just refused: wait for the new ones.
-    if (this.#inflight) return this.#inflight;
-    const c = this.#current;
-    if (c && c.expiration.getTime() - this.#now() > this.#margin) return Promise.resolve(c);
-    return this.refresh();
-  }
-
-  refresh(): Promise<SessionCredentials> {
-    // Six parts failing with ExpiredToken at once must cause one Cognito call, not six.
-    this.#inflight ??= this.#renew().finally(() => {
-      this.#inflight = undefined;
-    });
-    return this.#inflight;
   }
 
   #makeProvider(): CognitoIdentityCredentialProvider {
@@ -154,32 +102,20 @@ class CognitoCredentialSource implements CredentialSource {
     }
   }
 
-  async #renew(): Promise<SessionCredentials> {
-    let creds: SessionCredentials;
+  protected async fetchCredentials(): Promise<SessionCredentials> {
     try {
-      creds = await this.#fetch();
+      return await this.#fetch();
     } catch (err) {
       // A cached identity id that Cognito no longer knows (pool recreated, identity deleted):
       // the SDK has dropped it from the cache, so one more attempt gets a new identity.
       const e = err as { name?: string };
       if (!(this.#identityFromCache && e?.name === 'ResourceNotFoundException')) throw cognitoError(err);
       try {
-        creds = await this.#fetch();
+        return await this.#fetch();
       } catch (err2) {
         throw cognitoError(err2);
       }
     }
-    assertTemporary(creds);
-    const left = creds.expiration.getTime() - this.#now();
-    if (left <= this.#margin) {
-      throw new StorageError(
-        'CredentialsExpireTooSoon',
-        `Cognito issued credentials that expire at ${creds.expiration.toISOString()}, within ${Math.round(this.#margin / 60_000)} minutes of this device's time (${new Date(this.#now()).toISOString()}). Check that the device clock is set correctly.`,
-      );
-    }
-    this.#current = creds;
-    this.#identityId = creds.identityId;
-    return creds;
   }
 }
 
