@@ -12,21 +12,12 @@ import { MiB } from '../../src/lib/config.ts';
 import { cognitoCredentials } from '../../src/lib/credentials.ts';
 import { RESUME_RECORD_FIELDS, ResumeStore, STALE_AFTER_MS, fileFingerprint, type ResumeRecord } from '../../src/lib/resume-store.ts';
 import { Storage, type OpenOptions } from '../../src/lib/storage.ts';
-import { DEFAULTS, TEST_PROVIDER, fakeIdToken, useEmulation } from '../support/emulation.ts';
+import { TEST_PROVIDER, fakeIdToken, useEmulation, testConfig } from '../support/emulation.ts';
 import { patternBytes } from './fake-transport.ts';
 
 const env = useEmulation();
 
-const config: AppConfig = {
-  mode: 'aws',
-  region: DEFAULTS.region,
-  bucket: DEFAULTS.bucket,
-  identityPoolId: DEFAULTS.identityPoolId,
-  allowGuests: true,
-  prefixes: { signedIn: 'users/{identityId}/', guest: 'uploads/{identityId}/' },
-  endpoints: { forcePathStyle: false },
-  upload: { partSize: 5 * MiB, parallelParts: 1, maxFileSize: 100 * MiB },
-};
+const config: AppConfig = testConfig({ parallelParts: 1, maxFileSize: 100 * MiB });
 
 const OPEN: OpenOptions = {
   signedIn: true,

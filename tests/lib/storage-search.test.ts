@@ -2,25 +2,16 @@
 // previews with an overridden Content-Type) against the local AWS emulation.
 
 import { describe, expect, it } from 'vitest';
-import { MiB, type AppConfig } from '../../src/lib/config.ts';
+import type { AppConfig } from '../../src/lib/config.ts';
 import { cognitoCredentials } from '../../src/lib/credentials.ts';
 import { StorageError } from '../../src/lib/errors.ts';
 import { Storage, type Entry } from '../../src/lib/storage.ts';
-import { DEFAULTS, TEST_PROVIDER, fakeIdToken, seedObject, useEmulation } from '../support/emulation.ts';
+import { DEFAULTS, TEST_PROVIDER, fakeIdToken, seedObject, useEmulation, testConfig } from '../support/emulation.ts';
 import { iamAuthorizer } from '../support/iam-authorizer.ts';
 
 const env = useEmulation({ authorize: iamAuthorizer({ bucket: DEFAULTS.bucket }) });
 
-const config: AppConfig = {
-  mode: 'aws',
-  region: DEFAULTS.region,
-  bucket: DEFAULTS.bucket,
-  identityPoolId: DEFAULTS.identityPoolId,
-  allowGuests: true,
-  prefixes: { signedIn: 'users/{identityId}/', guest: 'uploads/{identityId}/' },
-  endpoints: { forcePathStyle: false },
-  upload: { partSize: 5 * MiB, parallelParts: 4, maxFileSize: 64 * MiB },
-};
+const config: AppConfig = testConfig();
 
 async function open(): Promise<Storage> {
   const creds = cognitoCredentials({

@@ -11,22 +11,13 @@ import { StorageError } from '../../src/lib/errors.ts';
 import { createS3Client, send } from '../../src/lib/s3.ts';
 import { DeleteError, Storage, type Entry, type OpenOptions } from '../../src/lib/storage.ts';
 import type { UploadProgress } from '../../src/lib/upload.ts';
-import { DEFAULTS, TEST_PROVIDER, fakeIdToken, s3Error, seedObject, storedText, useEmulation } from '../support/emulation.ts';
+import { DEFAULTS, TEST_PROVIDER, fakeIdToken, s3Error, seedObject, storedText, useEmulation, testConfig } from '../support/emulation.ts';
 import { iamAuthorizer } from '../support/iam-authorizer.ts';
 import { patternBytes } from './fake-transport.ts';
 
 const env = useEmulation({ authorize: iamAuthorizer({ bucket: DEFAULTS.bucket }) });
 
-const config: AppConfig = {
-  mode: 'aws',
-  region: DEFAULTS.region,
-  bucket: DEFAULTS.bucket,
-  identityPoolId: DEFAULTS.identityPoolId,
-  allowGuests: true,
-  prefixes: { signedIn: 'users/{identityId}/', guest: 'uploads/{identityId}/' },
-  endpoints: { forcePathStyle: false },
-  upload: { partSize: 5 * MiB, parallelParts: 4, maxFileSize: 64 * MiB },
-};
+const config: AppConfig = testConfig();
 
 const OPEN: OpenOptions = {
   signedIn: true,

@@ -11,21 +11,12 @@ import { StorageError } from '../../src/lib/errors.ts';
 import { freeName } from '../../src/lib/keys.ts';
 import { Storage, type OpenOptions } from '../../src/lib/storage.ts';
 import { patternBytes } from '../lib/fake-transport.ts';
-import { DEFAULTS, TEST_PROVIDER, fakeIdToken, useEmulation } from '../support/emulation.ts';
+import { DEFAULTS, TEST_PROVIDER, fakeIdToken, useEmulation, testConfig } from '../support/emulation.ts';
 import { iamAuthorizer } from '../support/iam-authorizer.ts';
 
 const env = useEmulation({ authorize: iamAuthorizer({ bucket: DEFAULTS.bucket }) });
 
-const config: AppConfig = {
-  mode: 'aws',
-  region: DEFAULTS.region,
-  bucket: DEFAULTS.bucket,
-  identityPoolId: DEFAULTS.identityPoolId,
-  allowGuests: true,
-  prefixes: { signedIn: 'users/{identityId}/', guest: 'uploads/{identityId}/' },
-  endpoints: { forcePathStyle: false },
-  upload: { partSize: 5 * MiB, parallelParts: 3, maxFileSize: 64 * MiB },
-};
+const config: AppConfig = testConfig({ parallelParts: 3 });
 
 const OPEN: OpenOptions = { signedIn: true, engine: { retry: { baseDelayMs: 1, maxDelayMs: 5 }, requestTimeoutMs: 20_000 } };
 

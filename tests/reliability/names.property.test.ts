@@ -14,12 +14,12 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MiB, type AppConfig } from '../../src/lib/config.ts';
+import type { AppConfig } from '../../src/lib/config.ts';
 import { cognitoCredentials } from '../../src/lib/credentials.ts';
 import { StorageError } from '../../src/lib/errors.ts';
 import { checkPath, nameOf, parentOf } from '../../src/lib/keys.ts';
 import { Storage, type Entry } from '../../src/lib/storage.ts';
-import { DEFAULTS, TEST_PROVIDER, fakeIdToken, useEmulation } from '../support/emulation.ts';
+import { TEST_PROVIDER, fakeIdToken, useEmulation, testConfig } from '../support/emulation.ts';
 
 const env = useEmulation();
 
@@ -35,16 +35,7 @@ const LISTED_FOLDERS = int('SESSIONBOX_PROPERTY_FOLDERS', 300);
 const SEED = int('SESSIONBOX_PROPERTY_SEED', 20_260_606);
 const TREES = int('SESSIONBOX_PROPERTY_TREES', 40);
 
-const config: AppConfig = {
-  mode: 'aws',
-  region: DEFAULTS.region,
-  bucket: DEFAULTS.bucket,
-  identityPoolId: DEFAULTS.identityPoolId,
-  allowGuests: true,
-  prefixes: { signedIn: 'users/{identityId}/', guest: 'uploads/{identityId}/' },
-  endpoints: { forcePathStyle: false },
-  upload: { partSize: 5 * MiB, parallelParts: 4, maxFileSize: 64 * MiB },
-};
+const config: AppConfig = testConfig();
 
 async function open(): Promise<Storage> {
   const creds = cognitoCredentials({ identityPoolId: config.identityPoolId, region: config.region, logins: { [TEST_PROVIDER]: fakeIdToken({ sub: `user-${crypto.randomUUID()}` }) } });

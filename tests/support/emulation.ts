@@ -5,6 +5,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { DEFAULT_PREFIXES, MiB, type AppConfig } from '../../src/lib/config.ts';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/mocks/emulator.ts';
 import { singlePartEtag } from '../../src/mocks/hash.ts';
 import { interceptInNode, type NodeEmulation } from '../../src/mocks/node.ts';
@@ -15,6 +16,20 @@ export const DEFAULTS = {
   bucket: 'test-bucket',
   identityPoolId: 'us-east-1:11111111-2222-3333-4444-555555555555',
 } as const;
+
+/** The app's configuration for the default emulation, with test-sized uploads (5 MiB parts). */
+export function testConfig(upload: Partial<AppConfig['upload']> = {}): AppConfig {
+  return {
+    mode: 'aws',
+    region: DEFAULTS.region,
+    bucket: DEFAULTS.bucket,
+    identityPoolId: DEFAULTS.identityPoolId,
+    allowGuests: true,
+    prefixes: { ...DEFAULT_PREFIXES },
+    endpoints: { forcePathStyle: false },
+    upload: { partSize: 5 * MiB, parallelParts: 4, maxFileSize: 64 * MiB, ...upload },
+  };
+}
 
 export interface Emulation {
   emulator: Emulator;
