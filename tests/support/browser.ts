@@ -59,8 +59,13 @@ const quiet: InlineConfig = { root, logLevel: 'silent', clearScreen: false };
 
 /** Vite's dev server, as `npm start` runs it (demo mode from public/config.json). */
 export async function startDevServer(): Promise<Served> {
+  // Test files run in parallel, each with its own dev server: a shared dependency cache would be
+  // written by several optimizers at once on a fresh clone, and a page could load deps another
+  // server is replacing. Each server optimizes into a cache of its own.
+  const cacheDir = await mkdtemp(join(tmpdir(), 'sessionbox-vite-'));
   const server = await createServer({
     ...quiet,
+    cacheDir,
     // Found only when a zip is first made (a lazy chunk); discovered then, Vite would re-bundle its
     // dependencies under the running page, which then mixes two copies of Svelte.
     optimizeDeps: { include: ['client-zip'] },
@@ -78,7 +83,13 @@ export async function startDevServer(): Promise<Served> {
   await server.listen();
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('Vite dev server did not report its URL');
-  return { url, close: () => server.close() };
+  return {
+    url,
+    close: async () => {
+      await server.close();
+      await rm(cacheDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface BuiltChunk {
