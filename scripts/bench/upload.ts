@@ -70,9 +70,17 @@ async function heapSampler(cdp: CDPSession): Promise<{ stop(): Promise<number>; 
   const base = await read();
   let peak = base;
   let stopped = false;
+  // A page that dies mid-upload must surface as the upload's own error, not as an unhandled
+  // rejection of this loop that kills the process.
+  let failure: unknown;
   const loop = (async () => {
     while (!stopped) {
-      peak = Math.max(peak, await read());
+      try {
+        peak = Math.max(peak, await read());
+      } catch (err) {
+        failure = err;
+        return;
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
   })();
@@ -81,6 +89,7 @@ async function heapSampler(cdp: CDPSession): Promise<{ stop(): Promise<number>; 
     async stop() {
       stopped = true;
       await loop;
+      if (failure) throw failure;
       peak = Math.max(peak, await read());
       return peak;
     },
