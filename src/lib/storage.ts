@@ -158,7 +158,19 @@ export class Storage {
   }
 
   /** One page of a folder: subfolders first, then files, each in S3's (UTF-8 byte) order. */
-  async list(folder: string, opts: { token?: string; maxKeys?: number; signal?: AbortSignal } = {}): Promise<ListPage> {
+  list(folder: string, opts: { token?: string; maxKeys?: number; signal?: AbortSignal } = {}): Promise<ListPage> {
+    return this.#page(folder, true, opts);
+  }
+
+  /**
+   * One page of everything below `folder` at any depth (a listing without delimiter), in key order:
+   * files, and folders only where a placeholder object ('name/') exists. For search and zips.
+   */
+  listTree(folder: string, opts: { token?: string; maxKeys?: number; signal?: AbortSignal } = {}): Promise<ListPage> {
+    return this.#page(folder, false, opts);
+  }
+
+  async #page(folder: string, delimited: boolean, opts: { token?: string; maxKeys?: number; signal?: AbortSignal }): Promise<ListPage> {
     const dir = asFolder(folder);
     const prefix = toKey(this.prefix, dir, 'folder');
     if (opts.maxKeys !== undefined && !(Number.isInteger(opts.maxKeys) && opts.maxKeys >= 1 && opts.maxKeys <= 1000)) {
@@ -169,7 +181,7 @@ export class Storage {
       new ListObjectsV2Command({
         Bucket: this.bucket,
         Prefix: prefix,
-        Delimiter: '/',
+        ...(delimited ? { Delimiter: '/' } : {}),
         EncodingType: 'url',
         ...(opts.token ? { ContinuationToken: opts.token } : {}),
         ...(opts.maxKeys ? { MaxKeys: opts.maxKeys } : {}),
@@ -301,44 +313,6 @@ export class Storage {
     } catch (err) {
       throw toStorageError(err);
     }
-  }
-
-  /**
-   * One page of everything below `folder` at any depth (a listing without delimiter), in key order:
-   * files, and folders only where a placeholder object ('name/') exists. For search and zips.
-   */
-  async listTree(folder: string, opts: { token?: string; maxKeys?: number; signal?: AbortSignal } = {}): Promise<ListPage> {
-    const dir = asFolder(folder);
-    const prefix = toKey(this.prefix, dir, 'folder');
-    if (opts.maxKeys !== undefined && !(Number.isInteger(opts.maxKeys) && opts.maxKeys >= 1 && opts.maxKeys <= 1000)) {
-      throw new RangeError(`maxKeys must be an integer from 1 to 1000, got ${opts.maxKeys}`);
-    }
-    const out = await send(
-      this.client,
-      new ListObjectsV2Command({
-        Bucket: this.bucket,
-        Prefix: prefix,
-        EncodingType: 'url',
-        ...(opts.token ? { ContinuationToken: opts.token } : {}),
-        ...(opts.maxKeys ? { MaxKeys: opts.maxKeys } : {}),
-      }),
-      opts.signal,
-    );
-    const decode = out.EncodingType === 'url' ? decodeListedKey : (k: string) => k;
-    const entries: Entry[] = [];
-    for (const obj of out.Contents ?? []) {
-      if (obj.Key === undefined) continue;
-      const key = decode(obj.Key);
-      if (key === prefix) continue;
-      const path = fromKey(this.prefix, key);
-      const entry: Entry = { kind: path.endsWith('/') ? 'folder' : 'file', path, name: nameOf(path), size: obj.Size ?? 0 };
-      if (obj.LastModified) entry.lastModified = obj.LastModified;
-      if (obj.ETag) entry.etag = obj.ETag;
-      entries.push(entry);
-    }
-    const page: ListPage = { entries };
-    if (out.IsTruncated && out.NextContinuationToken) page.nextToken = out.NextContinuationToken;
-    return page;
   }
 
   /** Deletes one file (deleting a missing file succeeds, as in S3). */
