@@ -1,30 +1,10 @@
 // The slice of the storage core (src/lib/storage.ts) the UI uses. Kept structural so the state
 // classes can be driven by a fake in tests; main.ts checks that the real Storage satisfies it.
 
-export interface Entry {
-  kind: 'file' | 'folder';
-  /** Relative to the identity's prefix; folders end with '/'. */
-  path: string;
-  name: string;
-  size: number;
-  lastModified?: Date;
-  etag?: string;
-}
+import type { Entry, ListPage, UploadProgress } from '../lib/storage';
+import type { PartRef } from '../lib/transport';
 
-export interface ListPage {
-  entries: Entry[];
-  nextToken?: string;
-}
-
-export interface PartRef {
-  partNumber: number;
-  etag: string;
-}
-
-export interface UploadProgress {
-  loaded: number;
-  total: number;
-}
+export type { Entry, ListPage, PartRef, UploadProgress };
 
 export interface FileStore {
   readonly prefix: string;
