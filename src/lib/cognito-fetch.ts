@@ -1,7 +1,7 @@
-// Guest credentials from a Cognito identity pool over plain fetch: GetId and
-// GetCredentialsForIdentity are two unsigned JSON calls, so the widget needs neither the AWS SDK
-// nor its credential provider. Same contract as cognitoCredentials (credentials.ts): in memory
-// only, renewed ahead of expiry, one renewal shared by every caller, temporary keys only.
+// Credentials from a Cognito identity pool over plain fetch: GetId and GetCredentialsForIdentity
+// are two unsigned JSON calls, so neither the widget nor the app's first listing has to load the
+// AWS SDK and its credential provider (about 15 KB gzip). The contract of every CredentialSource:
+// in memory only, renewed ahead of expiry, one renewal shared by every caller, temporary keys only.
 
 import { RenewingCredentials } from './session-credentials.ts';
 import type { CredentialSource, IdentityIdCache, SessionCredentials } from './session-credentials.ts';
@@ -13,6 +13,11 @@ export interface FetchCognitoOptions {
   region?: string;
   /** Base URL overriding https://cognito-identity.{region}.amazonaws.com/. */
   endpoint?: string;
+  /**
+   * Provider name -> ID token, or a getter called at every renewal (so it can hand out a fresh
+   * token): a signed-in identity. Without it, a guest (unauthenticated) identity.
+   */
+  logins?: Record<string, string | (() => Promise<string>)>;
   /** Where the identity id is kept between page loads; default memory (a new guest per load). */
   identityIdCache?: IdentityIdCache;
   /** Renew this long before expiry. Default 5 min. */
@@ -33,7 +38,7 @@ class CognitoCallError extends Error {
   }
 }
 
-function toStorage(err: unknown): StorageError {
+function toStorage(err: unknown, signedIn: boolean): StorageError {
   if (err instanceof StorageError) return err;
   if (isAbort(err)) return new StorageError('Aborted', describe('Aborted'), { cause: err });
   if (!(err instanceof CognitoCallError)) {
@@ -43,11 +48,13 @@ function toStorage(err: unknown): StorageError {
   const opts = { status, cause: err };
   switch (type) {
     case 'NotAuthorizedException':
-      return new StorageError('NotAuthorized', 'Cognito refused to issue guest credentials. Operators: the identity pool must allow unauthenticated (guest) identities.', opts);
+      return signedIn
+        ? new StorageError('NotAuthorized', 'Cognito refused the sign-in token. Sign in again; operators: check that the identity pool trusts this sign-in provider (oidc.loginsProvider).', opts)
+        : new StorageError('NotAuthorized', 'Cognito refused to issue guest credentials. Operators: the identity pool must allow unauthenticated (guest) identities.', opts);
     case 'ResourceNotFoundException':
-      return new StorageError('IdentityPoolNotFound', 'Cognito does not know this identity pool or identity. Check the identity pool id (and that its region is right).', opts);
+      return new StorageError('IdentityPoolNotFound', 'Cognito does not know this identity pool or identity. Check the identity pool id (identityPoolId in config.json, identity-pool-id on the widget) and that its region is right.', opts);
     case 'InvalidIdentityPoolConfigurationException':
-      return new StorageError('IdentityPoolMisconfigured', 'The identity pool has no usable IAM role for guests. Operators: attach the unauthenticated role to the identity pool.', opts);
+      return new StorageError('IdentityPoolMisconfigured', `The identity pool has no usable IAM role for ${signedIn ? 'signed-in users' : 'guests'}. Operators: attach the ${signedIn ? 'authenticated' : 'unauthenticated'} role to the identity pool.`, opts);
     case 'TooManyRequestsException':
     case 'LimitExceededException':
       return new StorageError('TooManyRequests', 'Cognito is throttling requests. Wait a moment and try again.', { ...opts, retryable: true });
@@ -82,20 +89,32 @@ class FetchCognitoSource extends RenewingCredentials {
     return json;
   }
 
+  /** The logins map with every token getter called now (tokens may have been renewed). */
+  async #logins(): Promise<{ Logins?: Record<string, string> }> {
+    const entries = Object.entries(this.opts.logins ?? {});
+    if (!entries.length) return {};
+    const resolved = await Promise.all(entries.map(async ([k, v]) => [k, typeof v === 'string' ? v : await v()] as const));
+    return { Logins: Object.fromEntries(resolved) };
+  }
+
   async #fetch(): Promise<SessionCredentials> {
-    const cache = this.opts.identityIdCache;
+    // A signed-in identity is found again through its token; a persisted guest id must never be
+    // offered with a login (Cognito would merge the guest into that user), so logins stay in memory.
+    const logins = await this.#logins();
+    const cache = logins.Logins ? undefined : this.opts.identityIdCache;
+    const getId = async () => (await this.#call<{ IdentityId: string }>('GetId', { IdentityPoolId: this.opts.identityPoolId, ...logins })).IdentityId;
     const cached = cache ? cache.getItem(this.#cacheKey) : this.#memory.get(this.#cacheKey);
-    let identityId = cached ?? (await this.#call<{ IdentityId: string }>('GetId', { IdentityPoolId: this.opts.identityPoolId })).IdentityId;
+    let identityId = cached ?? (await getId());
     let out: { Credentials?: { AccessKeyId?: string; SecretKey?: string; SessionToken?: string; Expiration?: number } };
     try {
-      out = await this.#call('GetCredentialsForIdentity', { IdentityId: identityId });
+      out = await this.#call('GetCredentialsForIdentity', { IdentityId: identityId, ...logins });
     } catch (err) {
       // A cached identity Cognito no longer knows (pool recreated, identity deleted): get a new one.
       if (!cached || !(err instanceof CognitoCallError && err.type === 'ResourceNotFoundException')) throw err;
       if (cache) cache.removeItem(this.#cacheKey);
       else this.#memory.delete(this.#cacheKey);
-      identityId = (await this.#call<{ IdentityId: string }>('GetId', { IdentityPoolId: this.opts.identityPoolId })).IdentityId;
-      out = await this.#call('GetCredentialsForIdentity', { IdentityId: identityId });
+      identityId = await getId();
+      out = await this.#call('GetCredentialsForIdentity', { IdentityId: identityId, ...logins });
     }
     if (cache) cache.setItem(this.#cacheKey, identityId);
     else this.#memory.set(this.#cacheKey, identityId);
@@ -114,12 +133,12 @@ class FetchCognitoSource extends RenewingCredentials {
     try {
       return await this.#fetch();
     } catch (err) {
-      throw toStorage(err);
+      throw toStorage(err, Object.keys(this.opts.logins ?? {}).length > 0);
     }
   }
 }
 
-/** Guest credentials of a Cognito identity pool, fetched with plain fetch. */
+/** Guest (no logins) or signed-in (logins) credentials of a Cognito identity pool, over plain fetch. */
 export function fetchCognitoCredentials(opts: FetchCognitoOptions): CredentialSource {
   return new FetchCognitoSource(opts);
 }

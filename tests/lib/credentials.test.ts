@@ -184,8 +184,21 @@ describe('cognitoCredentials', () => {
     await src.get();
     await src.refresh();
     expect(calls.map((c) => c.target)).toEqual(['GetId', 'GetCredentialsForIdentity', 'GetCredentialsForIdentity']);
+    // One token per renewal, the same for its GetId and GetCredentialsForIdentity.
     expect(calls[0]?.body.Logins).toEqual({ 'cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC': 'id-token-1' });
-    expect(calls[2]?.body.Logins).toEqual({ 'cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC': 'id-token-3' });
+    expect(calls[1]?.body.Logins).toEqual({ 'cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC': 'id-token-1' });
+    expect(calls[2]?.body.Logins).toEqual({ 'cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC': 'id-token-2' });
+    expect(getter).toHaveBeenCalledTimes(2);
+  });
+
+  it('never offers a cached guest identity id together with a login', async () => {
+    const cache = memoryCache();
+    cache.setItem(`sessionbox.identityId.${POOL}`, 'us-east-1:guest-from-an-earlier-visit');
+    const src = source({ identityIdCache: cache, logins: { 'cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC': 'id-token' } });
+    const c = await src.get();
+    expect(calls.map((x) => x.target)).toEqual(['GetId', 'GetCredentialsForIdentity']);
+    expect(c.identityId).not.toBe('us-east-1:guest-from-an-earlier-visit');
+    expect(cache.map.get(`sessionbox.identityId.${POOL}`)).toBe('us-east-1:guest-from-an-earlier-visit');
   });
 
   it('uses a configured endpoint', async () => {
