@@ -1,33 +1,47 @@
+import { handleOfDropped } from './file-access';
 import type { UploadSource } from './uploads.svelte';
 
 /**
  * Files from a drop, including the contents of dropped directories (with their relative paths).
+ * Files dropped themselves (not inside a dropped directory) carry their File System Access handle
+ * where the browser gives one, so their upload can continue after a reload.
  * Must be called synchronously inside the drop handler: DataTransfer items expire once it returns.
  */
 export function filesFromDrop(dt: DataTransfer): Promise<UploadSource[]> {
-  const entries: FileSystemEntry[] = [];
-  const plain: File[] = [];
+  const entries: { entry: FileSystemEntry; handle: Promise<FileSystemFileHandle | undefined> }[] = [];
+  const plain: { file: File; handle: Promise<FileSystemFileHandle | undefined> }[] = [];
   for (const item of Array.from(dt.items)) {
     if (item.kind !== 'file') continue;
+    const handle = handleOfDropped(item);
     const entry = item.webkitGetAsEntry?.();
-    if (entry) entries.push(entry);
+    if (entry) entries.push({ entry, handle });
     else {
       const file = item.getAsFile();
-      if (file) plain.push(file);
+      if (file) plain.push({ file, handle });
     }
   }
-  if (!entries.length) return Promise.resolve(plain.map((file) => ({ file })));
   return (async () => {
-    const out: UploadSource[] = plain.map((file) => ({ file }));
-    for (const entry of entries) await walk(entry, '', out);
+    const out: UploadSource[] = [];
+    for (const { file, handle } of plain) out.push(withHandle({ file }, await handle));
+    for (const { entry, handle } of entries) {
+      if (entry.isFile) out.push(withHandle({ file: await fileOf(entry as FileSystemFileEntry), relativePath: entry.name }, await handle));
+      else await walk(entry, '', out);
+    }
     return out;
   })();
 }
 
+function withHandle(source: UploadSource, handle: FileSystemFileHandle | undefined): UploadSource {
+  return handle ? { ...source, handle } : source;
+}
+
+function fileOf(entry: FileSystemFileEntry): Promise<File> {
+  return new Promise<File>((resolve, reject) => entry.file(resolve, reject));
+}
+
 async function walk(entry: FileSystemEntry, parent: string, out: UploadSource[]): Promise<void> {
   if (entry.isFile) {
-    const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
-    out.push({ file, relativePath: `${parent}${entry.name}` });
+    out.push({ file: await fileOf(entry as FileSystemFileEntry), relativePath: `${parent}${entry.name}` });
     return;
   }
   if (!entry.isDirectory) return;

@@ -24,6 +24,8 @@ export interface FileStore {
       /** `kept`: parts a resume found on the server, of `partCount`. */
       onMultipartStarted?: (info: { uploadId: string; partSize: number; partCount?: number; kept?: PartRef[] }) => void;
       onPartUploaded?: (part: PartRef) => void;
+      /** Each part's CRC32 with it (`crc32`), and parts recorded with one re-read on resume. */
+      checksumParts?: boolean;
     },
   ): Promise<{ path: string; etag: string }>;
   /** Aborts a multipart upload left by a pause or a reload (an upload already gone is fine). */

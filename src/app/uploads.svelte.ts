@@ -2,11 +2,22 @@ import { acceptsFile } from '../lib/config';
 import { isAbort } from '../lib/errors';
 import { freeName, nameOf, parentOf, toKey } from '../lib/keys';
 import { fileFingerprint, type ResumeRecord, type ResumeStore } from '../lib/resume-store';
+import { readPermission } from './file-access';
 import { errorCode, errorMessage, formatSize } from './format';
 import { t } from './i18n';
 import type { FileStore, PartRef } from './types';
 
 export type UploadStatus = 'queued' | 'uploading' | 'paused' | 'conflict' | 'done' | 'error' | 'cancelled' | 'skipped';
+
+/**
+ * How an upload left unfinished by an earlier visit can go on: 'add' the same file again (no
+ * handle was kept, or reading was refused); 'ask' for permission to read the kept handle (one
+ * click); the kept handle finds the file 'gone', or 'changed' so it is no longer the same file.
+ */
+export type Reopen = 'add' | 'ask' | 'gone' | 'changed';
+
+/** A remembered upload shown in the start-up notice. */
+export type UnfinishedUpload = ResumeRecord & { reopen: Reopen };
 
 /** What to do when the name is taken. */
 export type ConflictChoice = 'keep' | 'replace' | 'skip';
@@ -29,6 +40,8 @@ let nextBatch = 1;
 export class UploadItem {
   readonly id = nextId++;
   readonly file: File;
+  /** Where the file was picked or dropped with the File System Access API: read again after a reload. */
+  handle: FileSystemFileHandle | undefined;
   /** Files added together (one pick or drop) share a batch, for "apply to all". */
   readonly batch: number;
   /** Destination path, relative to the identity's prefix; changes when kept beside an existing file. */
@@ -50,6 +63,9 @@ export class UploadItem {
   resumed = $state<{ kept: number; of: number } | undefined>();
   /** fileFingerprint() of the file, once computed (for the resume store). */
   fingerprint: string | undefined;
+  /** Parts this page saw confirmed, with their CRC32s, so a pause's resume keeps them in the store. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup, never rendered
+  sent = new Map<number, PartRef>();
   /** Paused because the session ended (resumed by the queue once it is back), not by the person. */
   heldForSession = false;
   controller: AbortController | undefined;
@@ -89,6 +105,8 @@ export interface UploadSource {
   file: File;
   /** Path below the target folder, e.g. "photos/a.jpg" for a dropped directory; defaults to the file name. */
   relativePath?: string;
+  /** The file's File System Access handle, where the browser gave one (kept for a resume). */
+  handle?: FileSystemFileHandle | undefined;
 }
 
 export interface UploadQueueOptions {
@@ -111,8 +129,8 @@ export interface UploadQueueOptions {
  */
 export class UploadQueue {
   items = $state<UploadItem[]>([]);
-  /** Multipart uploads left unfinished by an earlier visit (this identity), until added again. */
-  unfinished = $state<ResumeRecord[]>([]);
+  /** Multipart uploads left unfinished by an earlier visit (this identity), until continued. */
+  unfinished = $state<UnfinishedUpload[]>([]);
   /** Conflict choices made with "apply to all", by batch. */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup, never rendered
   #policies = new Map<number, ConflictChoice>();
@@ -133,15 +151,72 @@ export class UploadQueue {
   /** Settles once the start-up sweep of remembered uploads has run (tests wait for it). */
   readonly ready: Promise<void> = Promise.resolve();
 
-  /** Gives up remembered uploads too old to finish before the lifecycle rule, and lists the rest. */
+  /**
+   * Gives up remembered uploads too old to finish before the lifecycle rule; continues those whose
+   * file a kept handle may still read, unchanged; lists the rest.
+   */
   async #startUp(resume: ResumeStore): Promise<void> {
     try {
       await resume.sweep((r) => this.#abortOnServer(r.path, r.uploadId));
-      const left = await resume.list();
-      this.unfinished = left.filter((r) => !this.items.some((i) => i.fingerprint === r.fingerprint && i.path === r.path));
+      const left = (await resume.list()).filter((r) => !this.#inQueue(r));
+      const found = await Promise.all(left.map(async (r) => ({ record: r, ...(await this.#reopen(r, false)) })));
+      const unfinished: UnfinishedUpload[] = [];
+      for (const { record, file, reopen } of found) {
+        if (file && !this.#inQueue(record)) this.#continue(record, file);
+        else if (!file) unfinished.push({ ...record, reopen });
+      }
+      this.unfinished = unfinished.filter((r) => !this.#inQueue(r));
     } catch {
       // No IndexedDB (private mode, blocked storage): uploads work, only resuming after a reload does not.
     }
+  }
+
+  #inQueue(r: ResumeRecord): boolean {
+    return this.items.some((i) => i.fingerprint === r.fingerprint && i.path === r.path && !i.finished);
+  }
+
+  /**
+   * Continues an unfinished upload whose kept handle needs the person's permission: asks (call it
+   * from the click, which the browser requires), then resumes. Otherwise says what stands in the way.
+   */
+  async reopen(entry: UnfinishedUpload): Promise<void> {
+    const { file, reopen } = await this.#reopen(entry, true);
+    const others = this.unfinished.filter((r) => !(r.fingerprint === entry.fingerprint && r.path === entry.path));
+    if (file) {
+      this.unfinished = others;
+      if (!this.#inQueue(entry)) this.#continue(entry, file);
+    } else if (others.length < this.unfinished.length) {
+      this.unfinished = this.unfinished.map((r) => (r.fingerprint === entry.fingerprint && r.path === entry.path ? { ...r, reopen } : r));
+    }
+  }
+
+  /** The file behind a record's kept handle, when it may be read and is still the same file. */
+  async #reopen(record: ResumeRecord, request: boolean): Promise<{ file?: File; reopen: Reopen }> {
+    const handle = record.handle;
+    if (!handle) return { reopen: 'add' };
+    let permission: PermissionState;
+    try {
+      permission = await readPermission(handle, request);
+    } catch {
+      return { reopen: 'add' };
+    }
+    if (permission === 'prompt') return { reopen: 'ask' };
+    if (permission !== 'granted') return { reopen: 'add' };
+    try {
+      const file = await handle.getFile();
+      if (file.size !== record.size || (await fileFingerprint(file)) !== record.fingerprint) return { reopen: 'changed' };
+      return { file, reopen: 'add' };
+    } catch {
+      // Moved, deleted, or no longer readable.
+      return { reopen: 'gone' };
+    }
+  }
+
+  /** Queues the file of a remembered upload; the run finds the record and continues it. */
+  #continue(record: ResumeRecord, file: File): void {
+    const folder = parentOf(record.path);
+    const [item] = this.add([{ file, relativePath: record.path.slice(folder.length), handle: record.handle }], folder);
+    if (item) item.fingerprint ??= record.fingerprint;
   }
 
   /** Aborts the remembered uploads the person does not mean to continue. */
@@ -213,6 +288,7 @@ export class UploadQueue {
       const source: UploadSource = f instanceof File ? { file: f } : f;
       const relative = source.relativePath ?? source.file.name;
       const item = new UploadItem(source.file, `${folder}${relative}`, folder, batch);
+      item.handle = source.handle;
       if (limits && source.file.size > limits.maxFileSize) {
         this.#fail(item, 'TooLarge', TEXT.tooLarge(relative, source.file.size, limits.maxFileSize));
       } else if (limits?.accept && !acceptsFile(limits.accept, source.file)) {
@@ -422,10 +498,18 @@ export class UploadQueue {
         signal: controller.signal,
         pauseSignal: pauser.signal,
         ...(item.resumeFrom ? { resume: item.resumeFrom } : {}),
+        // Only worth reading the parts twice where they are remembered across reloads.
+        checksumParts: resume !== undefined,
         onMultipartStarted: (info) => {
           uploadId = info.uploadId;
           item.resumeFrom = { uploadId: info.uploadId, partSize: info.partSize };
-          const kept = info.kept ?? [];
+          // After a pause the engine trusts ListParts alone; the CRC32s this page saw stay recorded.
+          const kept = (info.kept ?? []).map((p) => {
+            const seen = item.sent.get(p.partNumber);
+            return !p.crc32 && seen?.etag === p.etag ? seen : p;
+          });
+          item.sent.clear();
+          for (const p of kept) item.sent.set(p.partNumber, p);
           if (kept.length && info.partCount) item.resumed = { kept: kept.length, of: info.partCount };
           if (resume && fp) {
             void resume
@@ -437,12 +521,14 @@ export class UploadQueue {
                 uploadId: info.uploadId,
                 partSize: info.partSize,
                 parts: kept,
+                handle: item.handle ?? remembered?.handle,
                 ...(remembered?.uploadId === info.uploadId ? { createdAt: remembered.createdAt } : {}),
               })
               .catch(() => {});
           }
         },
         onPartUploaded: (part) => {
+          item.sent.set(part.partNumber, part);
           if (resume && fp && uploadId) void resume.addPart(fp, item.path, uploadId, part).catch(() => {});
         },
         onProgress: (p) => {

@@ -1,7 +1,9 @@
 // What a multipart upload needs to continue after a reload or a crash, kept in IndexedDB: the
 // upload id, part size and the parts S3 confirmed, found again by a fingerprint of the file when
 // the person adds the same file once more. Entries are scoped to one bucket and identity prefix, so
-// one identity never sees another's. Never credentials: only the fields of ResumeRecord are stored.
+// one identity never sees another's. Where the browser gave a File System Access handle for the
+// file, the handle is kept too, so the upload can continue by itself after a reload. Never
+// credentials: only the fields of ResumeRecord are stored.
 
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { PartRef } from './transport.ts';
@@ -21,8 +23,16 @@ export interface ResumeRecord {
   lastModified: number;
   uploadId: string;
   partSize: number;
-  /** Parts S3 confirmed, by part number. A resume still checks them against ListParts. */
+  /**
+   * Parts S3 confirmed, by part number, each with the CRC32 of its bytes where it was computed. A
+   * resume still checks them against ListParts (size, ETag) and the file (CRC32).
+   */
   parts: PartRef[];
+  /**
+   * The file's FileSystemFileHandle, where it was picked or dropped through the File System Access
+   * API (Chromium): the app can read the file again after a reload, with the person's permission.
+   */
+  handle?: FileSystemFileHandle;
   /** When the multipart upload was created (epoch ms): the lifecycle rule counts from there. */
   createdAt: number;
   updatedAt: number;
@@ -40,9 +50,18 @@ export const RESUME_RECORD_FIELDS = [
   'uploadId',
   'partSize',
   'parts',
+  'handle',
   'createdAt',
   'updatedAt',
 ] as const satisfies readonly (keyof ResumeRecord)[];
+
+/** Every field an entry of `parts` may hold. */
+export const RESUME_PART_FIELDS = ['partNumber', 'etag', 'crc32'] as const satisfies readonly (keyof PartRef)[];
+
+/** Field by field: whatever else a caller's part object carries is never stored. */
+function partOf(p: PartRef): PartRef {
+  return p.crc32 ? { partNumber: p.partNumber, etag: p.etag, crc32: p.crc32 } : { partNumber: p.partNumber, etag: p.etag };
+}
 
 /**
  * Below the 7-day lifecycle rule for incomplete multipart uploads, so an entry is given up (and its
@@ -65,8 +84,8 @@ function hex(buf: ArrayBuffer): string {
 /**
  * Identifies a file across reloads without reading all of it: name, size, last modification and a
  * SHA-256 of its first and last MiB (the whole file when it is 2 MiB or less). A file edited in
- * the middle with the same size and timestamp would match; ListParts then still checks each part's
- * size, and S3's ETags only prove what was sent, so a resume is only offered for the same file.
+ * the middle with the same size and timestamp would match: the resume then re-reads each kept
+ * part and compares its CRC32 with the one recorded, and sends the parts that differ again.
  */
 export async function fileFingerprint(file: Blob & { name: string; lastModified: number }): Promise<string> {
   const head = file.slice(0, Math.min(file.size, MiB));
@@ -129,7 +148,17 @@ export class ResumeStore {
   }
 
   /** Remembers a multipart upload just created (or resumed under a new id). */
-  start(info: { fingerprint: string; path: string; key: string; file: { name: string; size: number; lastModified: number }; uploadId: string; partSize: number; parts?: PartRef[]; createdAt?: number }): Promise<void> {
+  start(info: {
+    fingerprint: string;
+    path: string;
+    key: string;
+    file: { name: string; size: number; lastModified: number };
+    uploadId: string;
+    partSize: number;
+    parts?: PartRef[];
+    createdAt?: number;
+    handle?: FileSystemFileHandle | undefined;
+  }): Promise<void> {
     const now = this.#now();
     // Built field by field: whatever else the caller's objects carry is never stored.
     const record: ResumeRecord = {
@@ -142,10 +171,11 @@ export class ResumeStore {
       lastModified: info.file.lastModified,
       uploadId: info.uploadId,
       partSize: info.partSize,
-      parts: (info.parts ?? []).map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+      parts: (info.parts ?? []).map(partOf),
       createdAt: info.createdAt ?? now,
       updatedAt: now,
     };
+    if (info.handle) record.handle = info.handle;
     return this.#write(async (db) => {
       await db.put(STORE, record);
     });
@@ -157,7 +187,7 @@ export class ResumeStore {
       const tx = db.transaction(STORE, 'readwrite');
       const record = await tx.store.get([this.scope, fingerprint, path]);
       if (record && record.uploadId === uploadId) {
-        record.parts = [...record.parts.filter((p) => p.partNumber !== part.partNumber), { partNumber: part.partNumber, etag: part.etag }].sort(
+        record.parts = [...record.parts.filter((p) => p.partNumber !== part.partNumber), partOf(part)].sort(
           (a, b) => a.partNumber - b.partNumber,
         );
         record.updatedAt = this.#now();

@@ -25,6 +25,7 @@ import {
   nameOf,
   toKey,
 } from './keys.ts';
+import { blobCrc32 } from './checksum.ts';
 import { createS3Client, sdkTransport, send, toStorageError } from './s3.ts';
 import type { S3Overrides } from './s3.ts';
 import type { PartRef, UploadTransport } from './transport.ts';
@@ -100,6 +101,12 @@ export interface UploadOptions {
   onMultipartStarted?: (info: MultipartStarted) => void;
   /** Each part as S3 confirms it, for a caller that persists resume state. */
   onPartUploaded?: (part: PartRef) => void;
+  /**
+   * Computes each part's CRC32 while it is sent (reported as `crc32` in onPartUploaded), and on a
+   * resume re-reads the parts `resume.parts` records with one: a part whose bytes changed is sent
+   * again. For callers that persist resume state; a local record, never sent to S3.
+   */
+  checksumParts?: boolean;
 }
 
 /**
@@ -241,6 +248,7 @@ export class Storage {
     if (opts.resume) req.resume = opts.resume;
     if (opts.onMultipartStarted) req.onMultipartStarted = opts.onMultipartStarted;
     if (opts.onPartUploaded) req.onPartUploaded = opts.onPartUploaded;
+    if (opts.checksumParts) req.partChecksum = blobCrc32;
     const { signal, pauseSignal } = opts;
     let transport = this.#transport;
     if (pauseSignal) {

@@ -4,6 +4,11 @@
 export interface PartRef {
   partNumber: number;
   etag: string;
+  /**
+   * Local record only, never sent to S3: CRC32 of the part's bytes as read from the file (base64
+   * of the big-endian value, like x-amz-checksum-crc32), where the upload computed one.
+   */
+  crc32?: string;
 }
 
 export interface ListedPart extends PartRef {

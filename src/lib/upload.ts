@@ -61,6 +61,15 @@ export interface UploadRequest {
   onMultipartStarted?: (info: MultipartStarted) => void;
   /** Called as each part is confirmed by S3, so a caller can persist it for a resume. Must not throw. */
   onPartUploaded?: (part: PartRef) => void;
+  /**
+   * Opt-in local checksum of a part's bytes (e.g. blobCrc32 from checksum.ts), for callers that
+   * persist parts for a resume. It runs while the part is sent and is reported as `crc32` with
+   * the part in onPartUploaded; it is never sent to S3. On a resume, every part `resume.parts`
+   * records with a `crc32` and S3 still lists (same size and ETag) is read again and compared: a
+   * part whose bytes changed since is sent again. Kept out of the engine itself so the widget,
+   * which has no resume, does not carry the code.
+   */
+  partChecksum?: (part: Blob, signal: AbortSignal) => Promise<string>;
 }
 
 export interface MultipartStarted {
@@ -311,7 +320,11 @@ export async function uploadBlob(transport: UploadTransport, req: UploadRequest)
     throw new StorageError('TooLarge', `A part size of ${formatBytes(partSize)} needs ${partCount} parts; S3 allows ${MAX_PARTS}. Use a larger part size.`);
   }
   const partBytes = (n: number) => Math.min(partSize, size - (n - 1) * partSize);
+  const partBody = (n: number) => body.slice((n - 1) * partSize, (n - 1) * partSize + partBytes(n));
   const etags = new Map<number, string>();
+  /** Local CRC32s of the parts in `etags`, where known. */
+  const crcs = new Map<number, string>();
+  const checksum = req.partChecksum;
 
   let uploadId: string | undefined;
   if (req.resume) {
@@ -325,12 +338,29 @@ export async function uploadBlob(transport: UploadTransport, req: UploadRequest)
       if ((err as StorageError).code !== 'NoSuchUpload') throw err;
       uploadId = undefined;
     }
-    const claimed = req.resume.parts && new Map(req.resume.parts.map((p) => [p.partNumber, p.etag]));
-    for (const p of listed ?? []) {
-      if (p.partNumber < 1 || p.partNumber > partCount || p.size !== partBytes(p.partNumber)) continue;
-      if (claimed && claimed.get(p.partNumber) !== p.etag) continue;
-      etags.set(p.partNumber, p.etag);
-      progress.restore(p.size);
+    const claimed = req.resume.parts && new Map(req.resume.parts.map((p) => [p.partNumber, p]));
+    try {
+      for (const p of listed ?? []) {
+        if (p.partNumber < 1 || p.partNumber > partCount || p.size !== partBytes(p.partNumber)) continue;
+        const record = claimed?.get(p.partNumber);
+        if (claimed && record?.etag !== p.etag) continue;
+        // Size and ETag only prove what was sent back then; the file may have changed inside this
+        // part since (same size, time and first/last MiB). Such a part is sent again, never kept.
+        const verify = checksum && record?.crc32;
+        if (verify && (await checksum(partBody(p.partNumber), signal)) !== verify) continue;
+        etags.set(p.partNumber, p.etag);
+        if (record?.crc32) crcs.set(p.partNumber, record.crc32);
+        progress.restore(p.size);
+        // Re-reading a large file takes a while: the bar shows it going.
+        if (verify) progress.emit();
+      }
+    } catch (err) {
+      // A cancel while re-reading the kept parts, or an unreadable file: as for any failure, the
+      // upload is aborted (a transport that pauses keeps it).
+      const failed = signal.aborted ? abortedError(signal.reason) : toStorage(err);
+      const id = uploadId;
+      if (id) await engine.call({ bytes: 0, signal: NEVER, run: (o) => transport.abortMultipartUpload({ key, uploadId: id }, o) }).catch(() => {});
+      throw failed;
     }
   }
   progress.emit();
@@ -346,7 +376,11 @@ export async function uploadBlob(transport: UploadTransport, req: UploadRequest)
     uploadId = created.uploadId;
   }
   const id: string = uploadId;
-  const kept = [...etags].map(([partNumber, etag]) => ({ partNumber, etag })).sort((a, b) => a.partNumber - b.partNumber);
+  const ref = (partNumber: number, etag: string): PartRef => {
+    const crc32 = crcs.get(partNumber);
+    return crc32 ? { partNumber, etag, crc32 } : { partNumber, etag };
+  };
+  const kept = [...etags].map(([partNumber, etag]) => ref(partNumber, etag)).sort((a, b) => a.partNumber - b.partNumber);
   req.onMultipartStarted?.({ uploadId: id, partSize, partCount, kept });
 
   const abortUpload = async () => {
@@ -371,8 +405,10 @@ export async function uploadBlob(transport: UploadTransport, req: UploadRequest)
       const n = todo[next++];
       if (n === undefined) return;
       const bytes = partBytes(n);
-      const start = (n - 1) * partSize;
-      const part = body.slice(start, start + bytes);
+      const part = partBody(n);
+      // Alongside the PUT, not before it: the read costs no upload time. A checksum that fails
+      // (but the PUT did not) only leaves the part without one: a resume then trusts size and ETag.
+      const crc = checksum?.(part, internal.signal).catch(() => undefined);
       try {
         const { etag } = await engine.call({
           bytes,
@@ -381,9 +417,11 @@ export async function uploadBlob(transport: UploadTransport, req: UploadRequest)
           onAttempt: () => progress.reset(n),
           onProgress: (loaded) => progress.partial(n, loaded, bytes),
         });
-        etags.set(n, etag);
         progress.complete(n, bytes);
-        req.onPartUploaded?.({ partNumber: n, etag });
+        const crc32 = await crc;
+        etags.set(n, etag);
+        if (crc32) crcs.set(n, crc32);
+        req.onPartUploaded?.(ref(n, etag));
       } catch (err) {
         failure ??= toStorage(err);
         internal.abort(failure);

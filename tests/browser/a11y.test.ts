@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newPage, startDevServer, type Served } from '../support/browser';
+import { launchBrowser, newPage, startDevServer, withoutFilePicker, type Served } from '../support/browser';
 
 const SHOTS = '/tmp/shots';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -227,6 +227,8 @@ async function tabTo(page: Page, matches: (f: { name: string; role: string }) =>
 describe('keyboard only', () => {
   it('uploads, makes a folder, opens it, renames with F2 and deletes with Delete, with focus always visible', async () => {
     const { context, page } = await newPage(browser);
+    // Answers the <input>'s chooser; Chromium's File System Access picker cannot show headless.
+    await withoutFilePicker(context);
     page.on('filechooser', () => {});
     try {
       await openDemo(page);

@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytes, downloadedBytes, launchBrowser, newPage, startDevServer, removeTempFiles, tempFile, type Served } from '../support/browser';
+import { bytes, downloadedBytes, launchBrowser, newPage, startDevServer, removeTempFiles, tempFile, withoutFilePicker, type Served } from '../support/browser';
 
 const SHOTS = '/tmp/shots';
 const ODD_NAME = 'häll o+%#&=😀.txt';
@@ -18,6 +18,8 @@ beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
   [browser, server] = await Promise.all([launchBrowser(), startDevServer()]);
   ({ context, page } = await newPage(browser));
+  // The keyboard test below answers the <input>'s chooser (resume.test.ts covers the picker).
+  await withoutFilePicker(context);
   // Keeps file-chooser interception on for the page's life: Playwright enables it per listener,
   // asynchronously, and a key press can win that race (the chooser then opens unseen).
   page.on('filechooser', () => {});

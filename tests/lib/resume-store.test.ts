@@ -10,8 +10,9 @@ import { UploadQueue, type UploadItem } from '../../src/app/uploads.svelte.ts';
 import type { AppConfig } from '../../src/lib/config.ts';
 import { MiB } from '../../src/lib/config.ts';
 import { cognitoCredentials } from '../../src/lib/credentials.ts';
-import { RESUME_RECORD_FIELDS, ResumeStore, STALE_AFTER_MS, fileFingerprint, type ResumeRecord } from '../../src/lib/resume-store.ts';
+import { RESUME_PART_FIELDS, RESUME_RECORD_FIELDS, ResumeStore, STALE_AFTER_MS, fileFingerprint, type ResumeRecord } from '../../src/lib/resume-store.ts';
 import { Storage, type OpenOptions } from '../../src/lib/storage.ts';
+import { referenceCrc32 } from '../support/crc32.ts';
 import { TEST_PROVIDER, fakeIdToken, useEmulation, testConfig } from '../support/emulation.ts';
 import { patternBytes } from './fake-transport.ts';
 
@@ -108,7 +109,7 @@ describe('ResumeStore', () => {
     // Whatever else the caller's objects carry (here a credentials-looking field) is not stored.
     const fileWithExtras = Object.assign({ name: 'big.bin', size: 12 * MiB, lastModified: 1 }, { secretAccessKey: 'SECRETSECRET', sessionToken: 'TOKEN' });
     await store.start(info({ file: fileWithExtras }));
-    await store.addPart('fp-1', 'docs/big.bin', 'upload-1', Object.assign({ partNumber: 2, etag: '"e2"' }, { accessKeyId: 'ASIAXXXXXXXXXXXXXXXX' }));
+    await store.addPart('fp-1', 'docs/big.bin', 'upload-1', Object.assign({ partNumber: 2, etag: '"e2"', crc32: 'AAAAAQ==' }, { accessKeyId: 'ASIAXXXXXXXXXXXXXXXX' }));
     await store.addPart('fp-1', 'docs/big.bin', 'upload-1', { partNumber: 1, etag: '"e1"' });
     // A part of another (older) upload id is ignored.
     await store.addPart('fp-1', 'docs/big.bin', 'upload-0', { partNumber: 3, etag: '"old"' });
@@ -125,15 +126,16 @@ describe('ResumeStore', () => {
       partSize: 5 * MiB,
       parts: [
         { partNumber: 1, etag: '"e1"' },
-        { partNumber: 2, etag: '"e2"' },
+        { partNumber: 2, etag: '"e2"', crc32: 'AAAAAQ==' },
       ],
       createdAt: 1000,
       updatedAt: 1000,
     });
     const raw = await rawRecords(dbName);
     expect(raw).toHaveLength(1);
-    expect(Object.keys(raw[0]!).sort()).toEqual([...RESUME_RECORD_FIELDS].sort());
-    for (const p of raw[0]!.parts as object[]) expect(Object.keys(p).sort()).toEqual(['etag', 'partNumber']);
+    // No handle was given (a file from <input type=file>): every other field, and nothing else.
+    expect(Object.keys(raw[0]!).sort()).toEqual(RESUME_RECORD_FIELDS.filter((f) => f !== 'handle').sort());
+    for (const p of raw[0]!.parts as object[]) expect(RESUME_PART_FIELDS).toEqual(expect.arrayContaining(Object.keys(p)));
     expect(JSON.stringify(raw)).not.toMatch(/ASIA|SECRET|TOKEN/);
     await store.remove('fp-1', 'docs/big.bin');
     expect(await store.get('fp-1', 'docs/big.bin')).toBeUndefined();
@@ -212,6 +214,8 @@ describe('UploadQueue with a resume store (a reload in the middle)', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     expect(rec?.parts.map((p) => p.partNumber)).toEqual([1, 2]);
+    // Each with the CRC32 of its bytes, for the resume to check the file against.
+    expect(rec?.parts.map((p) => p.crc32)).toEqual([1, 2].map((n) => referenceCrc32(data.subarray((n - 1) * 5 * MiB, n * 5 * MiB))));
     // The page goes away: requests stop without a cancel (a pause is the closest in one process).
     q1.pause(item1);
     await until(() => item1.status === 'paused');
@@ -281,5 +285,160 @@ describe('UploadQueue with a resume store (a reload in the middle)', () => {
     await q.discardUnfinished();
     expect(q.unfinished).toEqual([]);
     expect(await resume.list()).toEqual([]);
+  });
+});
+
+/**
+ * A resume store that keeps File System Access handles aside: a browser's IndexedDB clones a real
+ * handle, fake-indexeddb cannot clone a fake one's methods. Shared across "reloads" like the database.
+ */
+class HandleKeepingStore extends ResumeStore {
+  constructor(
+    opts: ConstructorParameters<typeof ResumeStore>[0],
+    readonly handles: Map<string, FileSystemFileHandle>,
+  ) {
+    super(opts);
+  }
+  #with(r: ResumeRecord): ResumeRecord {
+    const handle = this.handles.get(`${r.fingerprint}\n${r.path}`);
+    return handle ? { ...r, handle } : r;
+  }
+  override start(info: Parameters<ResumeStore['start']>[0]): Promise<void> {
+    if (info.handle) this.handles.set(`${info.fingerprint}\n${info.path}`, info.handle);
+    return super.start({ ...info, handle: undefined });
+  }
+  override async get(fingerprint: string, path: string): Promise<ResumeRecord | undefined> {
+    const r = await super.get(fingerprint, path);
+    return r && this.#with(r);
+  }
+  override async list(): Promise<ResumeRecord[]> {
+    return (await super.list()).map((r) => this.#with(r));
+  }
+}
+
+/** A FileSystemFileHandle as Chromium gives one: the file, and read permission to query or request. */
+function fakeHandle(getFile: () => Promise<File>, permission: PermissionState, afterRequest: PermissionState = 'granted') {
+  const h = {
+    kind: 'file' as const,
+    name: 'big.bin',
+    permission,
+    requests: 0,
+    getFile,
+    queryPermission: async () => h.permission,
+    requestPermission: async () => {
+      h.requests++;
+      h.permission = afterRequest;
+      return h.permission;
+    },
+  };
+  return h;
+}
+
+describe('UploadQueue with kept file handles (File System Access)', () => {
+  /** The first page: the file is picked with its handle, parts 1 and 2 arrive, then the page goes away. */
+  async function interrupted(sub: string, dbName: string, handles: Map<string, FileSystemFileHandle>, data: Uint8Array<ArrayBuffer>, handle: object) {
+    const storage = await open(sub);
+    const resume = new HandleKeepingStore({ bucket: config.bucket, prefix: storage.prefix, dbName }, handles);
+    const q = new UploadQueue(storage, { resume });
+    await q.ready;
+    const release = env.emulator.faults.add({ match: { service: 's3', operation: 'UploadPart', partNumber: 3 }, fault: { hang: true }, times: Infinity });
+    const [item] = q.add([{ file: file(data), handle: handle as FileSystemFileHandle }], 'docs/') as [UploadItem];
+    await until(() => item.loaded >= 2 * 5 * MiB);
+    await until(() => item.sent.size === 2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await resume.list())[0]?.handle).toBe(handle);
+    q.pause(item);
+    await until(() => item.status === 'paused');
+    release();
+    resume.close();
+    storage.destroy();
+  }
+
+  async function reloaded(sub: string, dbName: string, handles: Map<string, FileSystemFileHandle>) {
+    env.emulator.requests.length = 0;
+    const storage = await open(sub);
+    const resume = new HandleKeepingStore({ bucket: config.bucket, prefix: storage.prefix, dbName }, handles);
+    const q = new UploadQueue(storage, { resume });
+    await q.ready;
+    return { storage, resume, q };
+  }
+
+  it('continues by itself after a reload when the handle may still be read and the file is the same', async () => {
+    const sub = `user-${crypto.randomUUID()}`;
+    const dbName = freshDb();
+    const handles = new Map<string, FileSystemFileHandle>();
+    const data = patternBytes(4 * 5 * MiB + 333, 5);
+    const handle = fakeHandle(async () => file(data.slice()), 'granted');
+    await interrupted(sub, dbName, handles, data, handle);
+
+    const { storage, resume, q } = await reloaded(sub, dbName, handles);
+    // Nothing to ask: the upload is already back in the queue, not in the notice.
+    expect(q.unfinished).toEqual([]);
+    const [item] = q.items as [UploadItem];
+    expect(item.path).toBe('docs/big.bin');
+    expect(item.handle).toBe(handle);
+    await until(() => item.status === 'done', 20_000);
+    expect(item.resumed).toEqual({ kept: 2, of: 5 });
+    expect(handle.requests).toBe(0);
+    expect(env.emulator.requests.some((r) => r.operation === 'CreateMultipartUpload')).toBe(false);
+    expect(sentParts().sort()).toEqual([3, 4, 5]);
+    const stored = await env.emulator.store.read(env.bucket, `${storage.prefix}docs/big.bin`);
+    expect(Buffer.from(await stored!.arrayBuffer()).equals(Buffer.from(data))).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await resume.list()).toEqual([]);
+  });
+
+  it('asks for permission with one click where the browser wants it, then continues', async () => {
+    const sub = `user-${crypto.randomUUID()}`;
+    const dbName = freshDb();
+    const handles = new Map<string, FileSystemFileHandle>();
+    const data = patternBytes(4 * 5 * MiB + 333, 6);
+    const handle = fakeHandle(async () => file(data.slice()), 'granted');
+    await interrupted(sub, dbName, handles, data, handle);
+    // After a browser restart Chromium asks again.
+    handle.permission = 'prompt';
+
+    const { storage, q } = await reloaded(sub, dbName, handles);
+    expect(q.items).toEqual([]);
+    expect(q.unfinished.map((r) => [r.path, r.reopen])).toEqual([['docs/big.bin', 'ask']]);
+    await q.reopen(q.unfinished[0]!);
+    expect(handle.requests).toBe(1);
+    expect(q.unfinished).toEqual([]);
+    const [item] = q.items as [UploadItem];
+    await until(() => item.status === 'done', 20_000);
+    expect(sentParts().sort()).toEqual([3, 4, 5]);
+    const stored = await env.emulator.store.read(env.bucket, `${storage.prefix}docs/big.bin`);
+    expect(Buffer.from(await stored!.arrayBuffer()).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it('says when the kept file is gone, has changed or may not be read, and leaves those to be added again', async () => {
+    const dbName = freshDb();
+    const storage = await open();
+    const handles = new Map<string, FileSystemFileHandle>();
+    const seed = new HandleKeepingStore({ bucket: config.bucket, prefix: storage.prefix, dbName }, handles);
+    const data = patternBytes(6 * MiB, 9);
+    const same = file(data);
+    const fingerprint = await fileFingerprint(same);
+    const common = { key: '', file: same, uploadId: 'u', partSize: 5 * MiB };
+    const gone = fakeHandle(() => Promise.reject(new DOMException('A requested file could not be found', 'NotFoundError')), 'granted');
+    const changed = fakeHandle(async () => file(data, 'big.bin', 1_700_000_999_000), 'granted');
+    const denied = fakeHandle(async () => same, 'denied');
+    const asks = fakeHandle(async () => same, 'prompt', 'denied');
+    await seed.start({ ...common, fingerprint, path: 'gone.bin', handle: gone as unknown as FileSystemFileHandle });
+    await seed.start({ ...common, fingerprint, path: 'changed.bin', handle: changed as unknown as FileSystemFileHandle });
+    await seed.start({ ...common, fingerprint, path: 'denied.bin', handle: denied as unknown as FileSystemFileHandle });
+    await seed.start({ ...common, fingerprint, path: 'asks.bin', handle: asks as unknown as FileSystemFileHandle });
+    await seed.start({ ...common, fingerprint, path: 'picked.bin' });
+
+    const q = new UploadQueue(storage, { resume: new HandleKeepingStore({ bucket: config.bucket, prefix: storage.prefix, dbName }, handles) });
+    await q.ready;
+    expect(q.items).toEqual([]);
+    const states = () => Object.fromEntries(q.unfinished.map((r) => [r.path, r.reopen]));
+    expect(states()).toEqual({ 'gone.bin': 'gone', 'changed.bin': 'changed', 'denied.bin': 'add', 'asks.bin': 'ask', 'picked.bin': 'add' });
+    // Refused at the prompt: back to adding the file again.
+    await q.reopen(q.unfinished.find((r) => r.path === 'asks.bin')!);
+    expect(asks.requests).toBe(1);
+    expect(states()['asks.bin']).toBe('add');
+    expect(q.items).toEqual([]);
   });
 });

@@ -1,12 +1,18 @@
 // Pause and resume through Storage.upload against the local AWS emulation: a paused multipart upload
 // keeps its finished parts on the server, a resume sends only the rest, and a cancel still cleans up.
+// With checksumParts, each part's CRC32 is recorded (never sent to S3), and a resume re-sends the
+// parts whose bytes changed since, even where size, ETag and the file's fingerprint all still match.
 
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { AppConfig } from '../../src/lib/config.ts';
 import { MiB } from '../../src/lib/config.ts';
 import { cognitoCredentials } from '../../src/lib/credentials.ts';
 import { StorageError } from '../../src/lib/errors.ts';
+import { fileFingerprint } from '../../src/lib/resume-store.ts';
 import { Storage, type OpenOptions } from '../../src/lib/storage.ts';
+import type { PartRef } from '../../src/lib/transport.ts';
+import { referenceCrc32 } from '../support/crc32.ts';
 import { TEST_PROVIDER, fakeIdToken, useEmulation, testConfig } from '../support/emulation.ts';
 import { patternBytes } from './fake-transport.ts';
 
@@ -104,5 +110,111 @@ describe('Storage.upload pause and resume', () => {
     expect(res.path).toBe('again.bin');
     const stored = await env.emulator.store.read(env.bucket, `${storage.prefix}again.bin`);
     expect(stored?.size).toBe(data.length);
+  });
+});
+
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+const PART = 5 * MiB;
+const FILE_TIME = 1_700_000_000_000;
+
+describe('per-part CRC32 (checksumParts)', () => {
+  /**
+   * Uploads `data` with part `hangPart` never answering; pauses once every part before it is in,
+   * leaving parts 1..hangPart-1 on the server. Returns what a resume record would hold.
+   */
+  async function pausedUpload(storage: Storage, path: string, data: Uint8Array<ArrayBuffer>, hangPart: number) {
+    const pause = new AbortController();
+    const parts: PartRef[] = [];
+    let started: { uploadId: string; partSize: number } | undefined;
+    const release = env.emulator.faults.add({ match: { service: 's3', operation: 'UploadPart', partNumber: hangPart }, fault: { hang: true }, times: Infinity });
+    const run = storage.upload(path, new Blob([data]), {
+      pauseSignal: pause.signal,
+      checksumParts: true,
+      onMultipartStarted: (info) => (started = info),
+      onPartUploaded: (p) => {
+        parts.push(p);
+        if (parts.length === hangPart - 1) pause.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'Aborted' });
+    release();
+    expect(started).toBeDefined();
+    return { uploadId: started!.uploadId, partSize: started!.partSize, parts: parts.sort((a, b) => a.partNumber - b.partNumber) };
+  }
+
+  it('records each part with a CRC32 equal to an independent one, and sends none to S3', async () => {
+    const storage = await open();
+    const data = patternBytes(3 * PART + 777, 7);
+    const { uploadId, parts } = await pausedUpload(storage, 'crc.bin', data, 3);
+    expect(parts.map((p) => p.partNumber)).toEqual([1, 2]);
+    for (const p of parts) {
+      const slice = data.subarray((p.partNumber - 1) * PART, p.partNumber * PART);
+      expect(p.crc32).toBe(referenceCrc32(slice));
+    }
+    // A local record only: S3 got no x-amz-checksum-crc32 (it would then insist on one at Complete).
+    expect(env.emulator.store.listParts(uploadId).map((p) => [p.partNumber, p.checksumCrc32])).toEqual([
+      [1, undefined],
+      [2, undefined],
+    ]);
+  });
+
+  it('on resume re-sends exactly the parts whose bytes changed in the middle of the file, ending byte-identical', async () => {
+    const storage = await open();
+    const before = patternBytes(4 * PART + 4321, 11);
+    const record = await pausedUpload(storage, 'edited.bin', before, 4);
+    expect(record.parts.map((p) => p.partNumber)).toEqual([1, 2, 3]);
+    // The file changes inside part 2, keeping its size, its time and its first and last MiB.
+    const after = before.slice();
+    for (let i = PART + 2 * MiB; i < PART + 2 * MiB + 100; i++) after[i] = after[i]! ^ 0xff;
+    const name = 'edited.bin';
+    expect(await fileFingerprint(new File([after], name, { lastModified: FILE_TIME }))).toBe(
+      await fileFingerprint(new File([before], name, { lastModified: FILE_TIME })),
+    );
+    // S3 still lists part 2 with the size and ETag the record holds: only the CRC32 can tell.
+    const listed = env.emulator.store.listParts(record.uploadId).find((p) => p.partNumber === 2);
+    expect([listed?.size, listed?.etag]).toEqual([PART, record.parts[1]!.etag]);
+
+    env.emulator.requests.length = 0;
+    let kept: PartRef[] = [];
+    const resent: PartRef[] = [];
+    await storage.upload('edited.bin', new File([after], name, { lastModified: FILE_TIME }), {
+      resume: record,
+      checksumParts: true,
+      onMultipartStarted: (info) => (kept = info.kept),
+      onPartUploaded: (p) => resent.push(p),
+    });
+    expect(uploadedParts().sort()).toEqual([2, 4, 5]);
+    expect(kept.map((p) => p.partNumber)).toEqual([1, 3]);
+    // The new part 2 is recorded with the CRC32 of the new bytes.
+    expect(resent.find((p) => p.partNumber === 2)?.crc32).toBe(referenceCrc32(after.subarray(PART, 2 * PART)));
+    const stored = await env.emulator.store.read(env.bucket, `${storage.prefix}edited.bin`);
+    expect(sha256(new Uint8Array(await stored!.arrayBuffer()))).toBe(sha256(after));
+  });
+
+  it('re-sends nothing that S3 holds when the file did not change', async () => {
+    const storage = await open();
+    const data = patternBytes(4 * PART + 99, 13);
+    const record = await pausedUpload(storage, 'same.bin', data, 4);
+    env.emulator.requests.length = 0;
+    let kept: PartRef[] = [];
+    await storage.upload('same.bin', new Blob([data.slice()]), { resume: record, checksumParts: true, onMultipartStarted: (info) => (kept = info.kept) });
+    expect(uploadedParts().sort()).toEqual([4, 5]);
+    // The kept parts keep their CRC32s, for the next record.
+    expect(kept).toEqual(record.parts);
+    const stored = await env.emulator.store.read(env.bucket, `${storage.prefix}same.bin`);
+    expect(sha256(new Uint8Array(await stored!.arrayBuffer()))).toBe(sha256(data));
+  });
+
+  it('still resumes records without CRC32s (older ones) on size and ETag alone', async () => {
+    const storage = await open();
+    const data = patternBytes(3 * PART + 5, 17);
+    const record = await pausedUpload(storage, 'old.bin', data, 3);
+    const withoutCrc = record.parts.map(({ partNumber, etag }) => ({ partNumber, etag }));
+    env.emulator.requests.length = 0;
+    await storage.upload('old.bin', new Blob([data]), { resume: { ...record, parts: withoutCrc }, checksumParts: true });
+    expect(uploadedParts().sort()).toEqual([3, 4]);
+    const stored = await env.emulator.store.read(env.bucket, `${storage.prefix}old.bin`);
+    expect(sha256(new Uint8Array(await stored!.arrayBuffer()))).toBe(sha256(data));
   });
 });

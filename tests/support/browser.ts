@@ -50,6 +50,17 @@ export async function newPage(
   return { context, page };
 }
 
+/**
+ * Takes Chromium's File System Access picker away, as in browsers without one, so "Upload files"
+ * opens the <input type=file> that Playwright can answer. (Playwright's file-chooser interception
+ * cancels the picker, which headless Chromium could not show anyway.)
+ */
+export async function withoutFilePicker(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    delete (window as { showOpenFilePicker?: unknown }).showOpenFilePicker;
+  });
+}
+
 export interface Served {
   url: string;
   close(): Promise<void>;

@@ -277,5 +277,10 @@ export const de = {
     hint: 'Fügen Sie dieselbe Datei demselben Ordner noch einmal hinzu, um dort weiterzumachen, wo sie stehen blieb.',
     discard: 'Verwerfen',
     discardLabel: 'Die nicht fertigen Uploads verwerfen',
+    resume: 'Fortsetzen',
+    resumeLabel: (name: string) => `Upload von ${name} fortsetzen`,
+    ask: 'Erlauben Sie, die Datei noch einmal zu lesen, um weiterzumachen.',
+    gone: 'Die Datei ist nicht mehr dort, wo sie war: Fügen Sie sie noch einmal hinzu, um weiterzumachen.',
+    changed: 'Die Datei hat sich seitdem geändert: Nur dieselbe Datei kann weitermachen.',
   },
 } satisfies Messages;

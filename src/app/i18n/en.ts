@@ -279,6 +279,11 @@ export const en = {
     hint: 'Add the same file to the same folder again to continue where it stopped.',
     discard: 'Discard',
     discardLabel: 'Discard the unfinished uploads',
+    resume: 'Resume',
+    resumeLabel: (name: string) => `Resume the upload of ${name}`,
+    ask: 'Allow reading the file again to continue.',
+    gone: 'The file is no longer where it was: add it again to continue.',
+    changed: 'The file has changed since: only the same file can continue.',
   },
 };
 
