@@ -28,6 +28,8 @@ export interface FileStore {
       checksumParts?: boolean;
     },
   ): Promise<{ path: string; etag: string }>;
+  /** Loads what uploads, downloads and changes need ahead of their first use (listing does not). */
+  preload?(): Promise<void>;
   /** Aborts a multipart upload left by a pause or a reload (an upload already gone is fine). */
   abortUpload?(path: string, uploadId: string): Promise<void>;
   downloadUrl(path: string, opts?: { expiresIn?: number; filename?: string }): Promise<string>;

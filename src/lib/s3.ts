@@ -12,6 +12,9 @@ import {
 } from '@aws-sdk/client-s3';
 import type { S3ClientConfig, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-s3';
 import { FetchHttpHandler } from '@smithy/fetch-http-handler';
+// What storage.ts needs from the SDK, so that one dynamic import('./s3.ts') brings all of it.
+export { AbortMultipartUploadCommand, CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+export { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Command } from '@smithy/types';
 import type { AppConfig } from './config.ts';
 import { assertTemporary } from './credentials.ts';

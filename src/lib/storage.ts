@@ -1,17 +1,11 @@
 // What the UI calls: one identity's files, addressed by paths relative to its prefix. Every path
 // is validated before a request is made, and every key sent is inside the prefix.
+//
+// Listings go over signed fetch (s3-fetch.ts); everything else over the AWS SDK (s3.ts), which is
+// loaded on first use or by preload(): the first folder appears without waiting for the SDK's
+// ~100 KB gzip.
 
-import {
-  AbortMultipartUploadCommand,
-  CopyObjectCommand,
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
 import type { S3Client, _Error as S3ErrorEntry } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { prefixFor } from './config.ts';
 import type { AppConfig } from './config.ts';
 import type { CredentialSource } from './credentials.ts';
@@ -26,8 +20,9 @@ import {
   toKey,
 } from './keys.ts';
 import { blobCrc32 } from './checksum.ts';
-import { createS3Client, sdkTransport, send, toStorageError } from './s3.ts';
 import type { S3Overrides } from './s3.ts';
+import { listObjectsV2, s3Fetch } from './s3-fetch.ts';
+import type { S3Send } from './s3-fetch.ts';
 import type { PartRef, UploadTransport } from './transport.ts';
 import { MAX_PART_SIZE, formatBytes, uploadBlob } from './upload.ts';
 import type { MultipartStarted, UploadProgress, UploadRequest } from './upload.ts';
@@ -130,23 +125,66 @@ interface Listed {
   size: number;
 }
 
+type Sdk = typeof import('./s3.ts');
+
+interface SdkClient {
+  sdk: Sdk;
+  client: S3Client;
+  transport: UploadTransport;
+}
+
 export class Storage {
   readonly prefix: string;
   readonly bucket: string;
   readonly identityId: string;
-  readonly client: S3Client;
   readonly #config: AppConfig;
-  readonly #transport: UploadTransport;
+  readonly #credentials: CredentialSource;
+  readonly #s3: S3Overrides | undefined;
   readonly #engine: EngineOptions;
+  readonly #fetch: S3Send;
+  #sdkClient: Promise<SdkClient> | undefined;
 
-  constructor(config: AppConfig, client: S3Client, prefix: string, identityId: string, engine: EngineOptions = {}) {
+  /** A Storage confined to `prefix`; Storage.open derives the prefix from the identity. */
+  constructor(config: AppConfig, credentials: CredentialSource, prefix: string, identityId: string, opts: Pick<OpenOptions, 's3' | 'engine'> = {}) {
     this.#config = config;
-    this.client = client;
+    this.#credentials = credentials;
+    this.#s3 = opts.s3;
     this.bucket = config.bucket;
     this.prefix = prefix;
     this.identityId = identityId;
-    this.#transport = sdkTransport(client, config.bucket);
-    this.#engine = engine;
+    this.#engine = opts.engine ?? {};
+    this.#fetch = s3Fetch({
+      bucket: config.bucket,
+      region: config.region,
+      credentials,
+      ...(config.endpoints.s3 ? { endpoint: config.endpoints.s3 } : {}),
+      forcePathStyle: config.endpoints.forcePathStyle,
+    });
+  }
+
+  #sdk(): Promise<SdkClient> {
+    this.#sdkClient ??= import('./s3.ts').then(
+      (sdk) => {
+        const client = sdk.createS3Client(this.#config, this.#credentials, this.#s3);
+        return { sdk, client, transport: sdk.sdkTransport(client, this.bucket) };
+      },
+      (err: unknown) => {
+        // A chunk that failed to load (offline, or a new deployment replaced it) is tried again next time.
+        this.#sdkClient = undefined;
+        throw new StorageError('NetworkError', 'Part of the app could not be loaded. Check the connection and reload the page.', { retryable: true, cause: err });
+      },
+    );
+    return this.#sdkClient;
+  }
+
+  /** Loads the AWS SDK ahead of the first upload, download or change (listings do not need it). */
+  async preload(): Promise<void> {
+    await this.#sdk();
+  }
+
+  /** The SDK client this Storage signs its non-listing requests with (tests and tools). */
+  async s3Client(): Promise<S3Client> {
+    return (await this.#sdk()).client;
   }
 
   /** Resolves the identity (fetching its first credentials) and confines the Storage to its prefix. */
@@ -156,12 +194,12 @@ export class Storage {
       throw new StorageError('NoIdentity', 'The credentials carry no Cognito identity id, so there is no folder to work in. Use credentials from cognitoCredentials().');
     }
     const prefix = prefixFor(config, identityId, opts.signedIn ?? false);
-    return new Storage(config, createS3Client(config, credentials, opts.s3), prefix, identityId, opts.engine);
+    return new Storage(config, credentials, prefix, identityId, opts);
   }
 
   /** Releases the client's connections. */
   destroy(): void {
-    this.client.destroy();
+    void this.#sdkClient?.then(({ client }) => client.destroy(), () => {});
   }
 
   /** One page of a folder: subfolders first, then files, each in S3's (UTF-8 byte) order. */
@@ -183,28 +221,20 @@ export class Storage {
     if (opts.maxKeys !== undefined && !(Number.isInteger(opts.maxKeys) && opts.maxKeys >= 1 && opts.maxKeys <= 1000)) {
       throw new RangeError(`maxKeys must be an integer from 1 to 1000, got ${opts.maxKeys}`);
     }
-    const out = await send(
-      this.client,
-      new ListObjectsV2Command({
-        Bucket: this.bucket,
-        Prefix: prefix,
-        ...(delimited ? { Delimiter: '/' } : {}),
-        EncodingType: 'url',
-        ...(opts.token ? { ContinuationToken: opts.token } : {}),
-        ...(opts.maxKeys ? { MaxKeys: opts.maxKeys } : {}),
-      }),
+    const out = await listObjectsV2(
+      this.#fetch,
+      { prefix, ...(delimited ? { delimiter: '/' } : {}), ...(opts.token ? { token: opts.token } : {}), ...(opts.maxKeys ? { maxKeys: opts.maxKeys } : {}) },
       opts.signal,
     );
-    const decode = out.EncodingType === 'url' ? decodeListedKey : (k: string) => k;
+    const decode = out.encodingType === 'url' ? decodeListedKey : (k: string) => k;
     const entries: Entry[] = [];
-    for (const cp of out.CommonPrefixes ?? []) {
-      if (!cp.Prefix) continue;
-      const path = fromKey(this.prefix, decode(cp.Prefix));
+    for (const listedPrefix of out.prefixes) {
+      if (!listedPrefix) continue;
+      const path = fromKey(this.prefix, decode(listedPrefix));
       entries.push({ kind: 'folder', path, name: nameOf(path), size: 0 });
     }
-    for (const obj of out.Contents ?? []) {
-      if (obj.Key === undefined) continue;
-      const key = decode(obj.Key);
+    for (const obj of out.contents) {
+      const key = decode(obj.key);
       // The folder's own placeholder ('docs/' when listing 'docs/') is the folder itself.
       if (key === prefix) continue;
       const path = fromKey(this.prefix, key);
@@ -212,14 +242,14 @@ export class Storage {
         kind: path.endsWith('/') ? 'folder' : 'file',
         path,
         name: nameOf(path),
-        size: obj.Size ?? 0,
+        size: obj.size,
       };
-      if (obj.LastModified) entry.lastModified = obj.LastModified;
-      if (obj.ETag) entry.etag = obj.ETag;
+      if (obj.lastModified) entry.lastModified = obj.lastModified;
+      if (obj.etag) entry.etag = obj.etag;
       entries.push(entry);
     }
     const page: ListPage = { entries };
-    if (out.IsTruncated && out.NextContinuationToken) page.nextToken = out.NextContinuationToken;
+    if (out.nextToken) page.nextToken = out.nextToken;
     return page;
   }
 
@@ -250,10 +280,10 @@ export class Storage {
     if (opts.onPartUploaded) req.onPartUploaded = opts.onPartUploaded;
     if (opts.checksumParts) req.partChecksum = blobCrc32;
     const { signal, pauseSignal } = opts;
-    let transport = this.#transport;
+    let { transport } = await this.#sdk();
     if (pauseSignal) {
       req.signal = signal ? AbortSignal.any([signal, pauseSignal]) : pauseSignal;
-      transport = keepWhenPaused(this.#transport, pauseSignal, signal);
+      transport = keepWhenPaused(transport, pauseSignal, signal);
     } else if (signal) req.signal = signal;
     const { etag } = await uploadBlob(transport, req);
     return { path, etag };
@@ -267,8 +297,9 @@ export class Storage {
   async abortUpload(path: string, uploadId: string): Promise<void> {
     const key = toKey(this.prefix, path, 'file');
     if (!uploadId) throw new StorageError('InvalidArgument', 'abortUpload needs the uploadId that onMultipartStarted reported.');
+    const { sdk, client } = await this.#sdk();
     try {
-      await send(this.client, new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+      await sdk.send(client, new sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
     } catch (err) {
       if (err instanceof StorageError && err.code === 'NoSuchUpload') return;
       throw err;
@@ -282,16 +313,17 @@ export class Storage {
     if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS) {
       throw new RangeError(`expiresIn must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS} (7 days), got ${expiresIn}`);
     }
-    const command = new GetObjectCommand({
+    const { sdk, client } = await this.#sdk();
+    const command = new sdk.GetObjectCommand({
       Bucket: this.bucket,
       Key: key,
       ResponseContentDisposition: attachmentDisposition(opts.filename ?? nameOf(path)),
     });
     try {
       // The URL dies with the session credentials that signed it, whatever expiresIn says.
-      return await getSignedUrl(this.client, command, { expiresIn });
+      return await sdk.getSignedUrl(client, command, { expiresIn });
     } catch (err) {
-      throw toStorageError(err);
+      throw sdk.toStorageError(err);
     }
   }
 
@@ -310,16 +342,17 @@ export class Storage {
     if (!/^[a-z]+\/[a-z0-9.+-]+(;.*)?$/i.test(type) || /^(text\/html|application\/xhtml\+xml|text\/xml|application\/xml)\b/i.test(type)) {
       throw new RangeError(`viewUrl serves content as ${JSON.stringify(type)}, which is not an allowed preview type: HTML and XML are never rendered. Use text/plain to show the source.`);
     }
-    const command = new GetObjectCommand({
+    const { sdk, client } = await this.#sdk();
+    const command = new sdk.GetObjectCommand({
       Bucket: this.bucket,
       Key: key,
       ResponseContentDisposition: 'inline',
       ResponseContentType: type,
     });
     try {
-      return await getSignedUrl(this.client, command, { expiresIn });
+      return await sdk.getSignedUrl(client, command, { expiresIn });
     } catch (err) {
-      throw toStorageError(err);
+      throw sdk.toStorageError(err);
     }
   }
 
@@ -329,7 +362,8 @@ export class Storage {
       throw new StorageError('InvalidKey', `${JSON.stringify(path)} is a folder. Use deleteFolder to delete a folder and everything in it.`);
     }
     const key = toKey(this.prefix, path, 'file');
-    await send(this.client, new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    const { sdk, client } = await this.#sdk();
+    await sdk.send(client, new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   /** Deletes files (and folder placeholders, for paths ending in '/'), 1000 per request. */
@@ -370,8 +404,9 @@ export class Storage {
     const dir = asFolder(path);
     if (dir === '') throw new StorageError('InvalidKey', 'The folder name is empty. Type a name for the new folder.');
     const key = toKey(this.prefix, dir, 'folder');
+    const { sdk, client } = await this.#sdk();
     try {
-      await send(this.client, new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: '', ContentLength: 0, IfNoneMatch: '*' }));
+      await sdk.send(client, new sdk.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: '', ContentLength: 0, IfNoneMatch: '*' }));
     } catch (err) {
       if (err instanceof StorageError && err.code === 'AlreadyExists') {
         throw new StorageError('AlreadyExists', `A folder named "${nameOf(dir)}" already exists here. Choose another name.`, { status: err.status, cause: err });
@@ -393,7 +428,8 @@ export class Storage {
     const dst = toKey(this.prefix, target, 'file');
     if (src === dst) throw sameLocation(from);
     await this.#copy(src, dst, overwrite);
-    await send(this.client, new DeleteObjectCommand({ Bucket: this.bucket, Key: src }));
+    const { sdk, client } = await this.#sdk();
+    await sdk.send(client, new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: src }));
   }
 
   async #moveFolder(from: string, to: string, overwrite: boolean): Promise<void> {
@@ -443,10 +479,11 @@ export class Storage {
   }
 
   async #copy(src: string, dst: string, overwrite: boolean): Promise<void> {
+    const { sdk, client } = await this.#sdk();
     try {
-      await send(
-        this.client,
-        new CopyObjectCommand({
+      await sdk.send(
+        client,
+        new sdk.CopyObjectCommand({
           Bucket: this.bucket,
           Key: dst,
           CopySource: copySource(this.bucket, src),
@@ -468,22 +505,11 @@ export class Storage {
   async *#listAll(prefix: string, maxKeys?: number): AsyncGenerator<Listed[]> {
     let token: string | undefined;
     do {
-      const out = await send(
-        this.client,
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          EncodingType: 'url',
-          ...(token ? { ContinuationToken: token } : {}),
-          ...(maxKeys ? { MaxKeys: maxKeys } : {}),
-        }),
-      );
-      const decode = out.EncodingType === 'url' ? decodeListedKey : (k: string) => k;
-      const page: Listed[] = [];
-      for (const o of out.Contents ?? []) if (o.Key !== undefined) page.push({ key: decode(o.Key), size: o.Size ?? 0 });
-      yield page;
+      const out = await listObjectsV2(this.#fetch, { prefix, ...(token ? { token } : {}), ...(maxKeys ? { maxKeys } : {}) });
+      const decode = out.encodingType === 'url' ? decodeListedKey : (k: string) => k;
+      yield out.contents.map((o) => ({ key: decode(o.key), size: o.size }));
       if (maxKeys) return;
-      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      token = out.nextToken;
     } while (token);
   }
 
@@ -491,11 +517,12 @@ export class Storage {
   async #deleteKeys(keys: string[]): Promise<number> {
     let deleted = 0;
     const failed: S3ErrorEntry[] = [];
+    const { sdk, client } = await this.#sdk();
     for (let i = 0; i < keys.length; i += DELETE_BATCH) {
       const batch = keys.slice(i, i + DELETE_BATCH);
-      const out = await send(
-        this.client,
-        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+      const out = await sdk.send(
+        client,
+        new sdk.DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
       );
       const errors = out.Errors ?? [];
       failed.push(...errors);

@@ -7,6 +7,7 @@ import { fetchCognitoCredentials } from '../../src/lib/cognito-fetch.ts';
 import type { CredentialSource, SessionCredentials } from '../../src/lib/credentials.ts';
 import { StorageError } from '../../src/lib/errors.ts';
 import { fetchTransport, xmlText, xmlValues } from '../../src/lib/fetch-transport.ts';
+import { listObjectsV2, s3Fetch } from '../../src/lib/s3-fetch.ts';
 
 interface Seen {
   url: string;
@@ -216,5 +217,39 @@ describe('fetchCognitoCredentials', () => {
     expect(await rejection(get(Response.json({ IdentityId: 'x:y' }), creds(1, 60)))).toMatchObject({ code: 'CredentialsExpireTooSoon', message: expect.stringMatching(/device clock/) });
     const longTerm = Response.json({ IdentityId: 'x:y', Credentials: { AccessKeyId: 'AKIAEXAMPLE', SecretKey: 's', Expiration: Date.now() / 1000 + 3600 } });
     expect(await rejection(get(Response.json({ IdentityId: 'x:y' }), longTerm))).toMatchObject({ code: 'LongTermCredentials' });
+  });
+});
+
+describe('listObjectsV2 over signed fetch', () => {
+  const send = (f: typeof fetch) => s3Fetch({ bucket: 'b', region: 'us-east-1', credentials: staticSource(), endpoint: 'http://127.0.0.1:4566', forcePathStyle: true, fetch: f });
+
+  it('asks with encoding-type=url and reads files, folders and the next token without mixing them up', async () => {
+    const s = scripted(
+      xml(`<ListBucketResult><Name>b</Name><Prefix>u%2F</Prefix><KeyCount>2</KeyCount><MaxKeys>2</MaxKeys><Delimiter>%2F</Delimiter><EncodingType>url</EncodingType><IsTruncated>true</IsTruncated><NextContinuationToken>tok+/=</NextContinuationToken>
+<Contents><Key>u/a%20%26%20b%3C%3E.txt</Key><LastModified>2026-11-27T10:00:00.000Z</LastModified><ETag>&quot;abc&quot;</ETag><Size>12</Size><StorageClass>STANDARD</StorageClass></Contents>
+<CommonPrefixes><Prefix>u/sub%2B/</Prefix></CommonPrefixes></ListBucketResult>`),
+    );
+    const out = await listObjectsV2(send(s.fetch), { prefix: 'u/ a+&=', delimiter: '/', token: 'tok+/=', maxKeys: 2 });
+    const url = new URL(s.seen[0]!.url);
+    expect(url.pathname).toBe('/b/');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ 'list-type': '2', 'encoding-type': 'url', prefix: 'u/ a+&=', delimiter: '/', 'continuation-token': 'tok+/=', 'max-keys': '2' });
+    // The prefix is sent percent-encoded (a "+" would otherwise read as a space).
+    expect(s.seen[0]!.url).toContain('prefix=u%2F%20a%2B%26%3D');
+    expect(out).toEqual({
+      contents: [{ key: 'u/a%20%26%20b%3C%3E.txt', size: 12, lastModified: new Date('2026-11-27T10:00:00.000Z'), etag: '"abc"' }],
+      prefixes: ['u/sub%2B/'],
+      encodingType: 'url',
+      nextToken: 'tok+/=',
+    });
+  });
+
+  it('has no next token on the last page, and reports an error sent with 200 or 403', async () => {
+    const last = await listObjectsV2(send(scripted(xml('<ListBucketResult><Prefix></Prefix><IsTruncated>false</IsTruncated><NextContinuationToken>stale</NextContinuationToken></ListBucketResult>')).fetch), { prefix: '' });
+    expect(last).toEqual({ contents: [], prefixes: [] });
+    const in200 = await rejection(listObjectsV2(send(scripted(xml('<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>')).fetch), { prefix: '' }));
+    expect(in200.code).toBe('InternalError');
+    const denied = await rejection(listObjectsV2(send(scripted(xml('<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>', 403)).fetch), { prefix: '' }));
+    expect(denied.code).toBe('AccessDenied');
+    expect(denied.message).toMatch(/permission|allowed|denied/i);
   });
 });

@@ -269,7 +269,7 @@ describe('UploadQueue with a resume store (a reload in the middle)', () => {
     const dbName = freshDb();
     const storage = await open();
     // A real multipart upload left on the server a week ago (by the clock of the store).
-    const { UploadId: uploadId } = await storage.client.send(new CreateMultipartUploadCommand({ Bucket: config.bucket, Key: `${storage.prefix}old.bin` }));
+    const { UploadId: uploadId } = await (await storage.s3Client()).send(new CreateMultipartUploadCommand({ Bucket: config.bucket, Key: `${storage.prefix}old.bin` }));
     let now = 0;
     const seed = new ResumeStore({ bucket: config.bucket, prefix: storage.prefix, dbName, now: () => now });
     const common = { key: '', file: { name: 'x', size: 6 * MiB, lastModified: 1 }, partSize: 5 * MiB };

@@ -311,7 +311,7 @@ describe('Storage operations', () => {
     await other.storage.upload('theirs.txt', new Blob(['x']));
     await other.storage.upload('also theirs.txt', new Blob(['x']));
     // A Storage pointed at someone else's prefix: S3 refuses each key inside a 200 answer.
-    const wrong = new Storage(config, createS3Client(config, creds, { expectContinueHeader: false }), other.storage.prefix, storage.identityId);
+    const wrong = new Storage(config, creds, other.storage.prefix, storage.identityId, { s3: { expectContinueHeader: false } });
     const err = await rejection(wrong.deleteMany(['theirs.txt', 'also theirs.txt']));
     expect(err.code).toBe('AccessDenied');
     expect(err.message).toMatch(/2 item\(s\) could not be deleted: "theirs.txt" \(AccessDenied\), "also theirs.txt" \(AccessDenied\)/);
@@ -460,9 +460,8 @@ describe('guests: a drop box under the real guest policy', () => {
   it('may not write outside its own drop box', async () => {
     const { storage, creds } = await openGuest();
     const other = await openGuest();
-    const client = createS3Client(config, creds, { expectContinueHeader: false });
     for (const prefix of [other.storage.prefix, `users/${storage.identityId}/`]) {
-      const elsewhere = new Storage(config, client, prefix, storage.identityId);
+      const elsewhere = new Storage(config, creds, prefix, storage.identityId, { s3: { expectContinueHeader: false } });
       expectAccessDenied(await rejection(elsewhere.upload('x.txt', new Blob(['x']))));
       expectAccessDenied(await rejection(elsewhere.upload('big.bin', new Blob([new Uint8Array(6 * MiB)]))));
     }
