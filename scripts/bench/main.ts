@@ -81,7 +81,11 @@ try {
         row('payload', `SPA JS+CSS fetched before the first listing (${s.loadedFiles} files)`, kb(s.loadedJsGzip), '≤ 120 KB', s.loadedJsGzip <= 120_000);
         const ops = (o: Record<string, number>) => Object.entries(o).filter(([k]) => k !== 'preflight').map(([k, v]) => `${k}${v > 1 ? ` x${v}` : ''}`).join(', ');
         row('start-up', 'requests before the first listing, first visit', `${s.firstTotal} (${ops(s.first)}) + ${s.firstPreflights} preflights`, '3', s.firstTotal <= 3);
-        row('start-up', 'requests before the first listing, reload', `${s.reloadTotal} (${ops(s.reload)}) + ${s.reloadPreflights} preflights`, '1', s.reloadTotal <= 1);
+        // The issue allows 1 or an explained trade-off: credentials are never persisted (see
+        // BENCHMARKS.md, Start-up), so a reload may make exactly one Cognito call more than the
+        // listing, and never GetId (the identity id is cached).
+        const reloadOk = s.reloadTotal <= 1 || (s.reloadTotal === 2 && s.reload.GetCredentialsForIdentity === 1 && s.reload.ListObjectsV2 === 1);
+        row('start-up', 'requests before the first listing, reload', `${s.reloadTotal} (${ops(s.reload)}) + ${s.reloadPreflights} preflights`, '1, or 2 = GetCredentialsForIdentity + listing (credentials never persisted: BENCHMARKS.md)', reloadOk);
       }
       const l = app.listing;
       if (l) {
@@ -102,6 +106,7 @@ try {
   if (want('upload')) {
     log(`upload: ${size / MiB} MiB in Chromium ${chromiumVersion} to a loopback sink…`);
     upload = await uploadBench({ size, rounds, quick, tune: args.tune, only: args.configs?.split(','), log });
+    for (const r of upload.repeated) notes.push(`upload run repeated after a failure: ${r}`);
     const med = (id: string) => median(upload!.samples[id]!.map((s) => s.ms));
     for (const c of upload.configs) {
       const ss = upload.samples[c.id]!;

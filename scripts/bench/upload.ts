@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { chromium, type CDPSession, type Page } from 'playwright-core';
+import { chromium, type CDPSession, type Page, type Request } from 'playwright-core';
 import { viteBuild } from './payload.ts';
 import { startSink, type Sink } from './sink.ts';
 import { serveStatic } from './static.ts';
@@ -20,6 +20,8 @@ export interface UploadConfig {
   transport?: 'sdk' | 'fetch';
   partSize?: number;
   parallel?: number;
+  /** Part size = the file split into `parallel` equal parts (MiB-rounded). */
+  evenParts?: boolean;
 }
 
 export interface UploadSample {
@@ -36,12 +38,14 @@ export interface UploadResults {
   configs: UploadConfig[];
   samples: Record<string, UploadSample[]>;
   defaults: { partSize: number; parallelParts: number };
+  /** Runs that failed once and were repeated, with the reason. */
+  repeated: string[];
 }
 
 export function uploadConfigs(quick: boolean, defaults: { partSize: number; parallelParts: number }, tune = false): UploadConfig[] {
   const sb = `${defaults.partSize / MiB} MiB x ${defaults.parallelParts}`;
   const list: UploadConfig[] = [
-    { id: 'sb-sdk', label: `sessionbox engine, app SDK transport (${sb})`, kind: 'sessionbox', transport: 'sdk' },
+    { id: 'sb-sdk', label: `sessionbox engine, app SDK transport + part CRC32 (${sb})`, kind: 'sessionbox', transport: 'sdk' },
     { id: 'sb-fetch', label: `sessionbox engine, widget fetch transport (${sb})`, kind: 'sessionbox', transport: 'fetch' },
     { id: 'raw-16x6', label: 'raw fetch PUTs, 16 MiB x 6', kind: 'raw', partSize: 16 * MiB, parallel: 6 },
     { id: 'raw-8x6', label: 'raw fetch PUTs, 8 MiB x 6', kind: 'raw', partSize: 8 * MiB, parallel: 6 },
@@ -58,6 +62,10 @@ export function uploadConfigs(quick: boolean, defaults: { partSize: number; para
       list.push({ id: `sb-fetch-${mb}x${n}`, label: `sessionbox engine, fetch transport, ${mb} MiB x ${n}`, kind: 'sessionbox', transport: 'fetch', partSize: mb * MiB, parallel: n });
     }
     list.push({ id: 'sb-sdk-32x6', label: 'sessionbox engine, SDK transport, 32 MiB x 6', kind: 'sessionbox', transport: 'sdk', partSize: 32 * MiB, parallel: 6 });
+    // Parts of a sixth of the file each: one wave, no tail.
+    list.push({ id: 'raw-even6', label: 'raw fetch PUTs, 6 equal parts at once', kind: 'raw', evenParts: true, parallel: 6 });
+    list.push({ id: 'sb-fetch-even6', label: 'sessionbox engine, fetch transport, 6 equal parts', kind: 'sessionbox', transport: 'fetch', evenParts: true, parallel: 6 });
+    list.push({ id: 'raw-64x6', label: 'raw fetch PUTs, 64 MiB x 6', kind: 'raw', partSize: 64 * MiB, parallel: 6 });
   }
   return list;
 }
@@ -96,10 +104,14 @@ async function heapSampler(cdp: CDPSession): Promise<{ stop(): Promise<number>; 
   };
 }
 
-async function runOne(page: Page, cdp: CDPSession, sink: Sink, c: UploadConfig, size: number): Promise<UploadSample> {
+async function runOne(page: Page, cdp: CDPSession, sink: Sink, config: UploadConfig, size: number): Promise<UploadSample> {
+  const c = config.evenParts ? { ...config, partSize: Math.ceil(size / (config.parallel ?? 6) / MiB) * MiB } : config;
   await cdp.send('HeapProfiler.collectGarbage');
   sink.reset();
   const sampler = await heapSampler(cdp);
+  const failed: string[] = [];
+  const onFailed = (r: Request) => failed.push(`${r.method()} ${r.url().replace(/\?.*/, '')}${r.url().includes('?') ? '?' + new URL(r.url()).searchParams.toString().slice(0, 60) : ''}: ${r.failure()?.errorText ?? 'failed'}`);
+  page.on('requestfailed', onFailed);
   const ms = await page.evaluate(
     ([c, url]) => {
       const b = (window as unknown as { bench: Record<string, (...a: unknown[]) => Promise<number>> }).bench;
@@ -109,7 +121,10 @@ async function runOne(page: Page, cdp: CDPSession, sink: Sink, c: UploadConfig, 
       return b.uppy!(url, { partSize: c.partSize });
     },
     [c, sink.url] as const,
-  );
+  ).catch((err: unknown) => {
+    // Chromium's own reason (net::ERR_…) says more than the page's "Failed to fetch".
+    throw new Error(`${c.label}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}${failed.length ? `; failed requests: ${failed.slice(0, 3).join(', ')}` : ''}`);
+  }).finally(() => page.off('requestfailed', onFailed));
   const peak = await sampler.stop();
   const counts = sink.counts;
   if (counts.signedPayloads) throw new Error(`${c.label}: ${counts.signedPayloads} part or object PUTs carried a payload hash, so the browser read their bytes into JS to sign them`);
@@ -143,15 +158,25 @@ export async function uploadBench(opts: { size: number; rounds: number; quick: b
     const warm = await runOne(page, cdp, sink, uploadConfigs(true, defaults).find((c) => c.id === 'raw-16x6')!, size);
     opts.log(`  warm-up upload ${(warm.ms / 1000).toFixed(1)} s`);
     const samples: Record<string, UploadSample[]> = {};
+    const repeated: string[] = [];
     for (let r = 0; r < opts.rounds; r++) {
       // Rotated each round, so no configuration always runs first (just after the GC) or last.
       for (const c of [...configs.slice(r % configs.length), ...configs.slice(0, r % configs.length)]) {
-        const s = await runOne(page, cdp, sink, c, size);
+        let s: UploadSample;
+        try {
+          s = await runOne(page, cdp, sink, c, size);
+        } catch (err) {
+          // One repeat, reported: a single transient failure on a shared machine should not
+          // cost the whole run, and a repeatable one still stops it.
+          opts.log(`  round ${r + 1} ${c.label}: FAILED, repeating once: ${err instanceof Error ? err.message : String(err)}`);
+          repeated.push(`${c.label}, round ${r + 1}: ${err instanceof Error ? err.message : String(err)}`);
+          s = await runOne(page, cdp, sink, c, size);
+        }
         (samples[c.id] ??= []).push(s);
         opts.log(`  round ${r + 1} ${c.label}: ${(s.ms / 1000).toFixed(2)} s, heap peak ${(s.peakHeap / MiB).toFixed(1)} MiB, ${s.preflights} preflights`);
       }
     }
-    return { size, configs, samples, defaults };
+    return { size, configs, samples, defaults, repeated };
   } finally {
     await context.close();
     await Promise.all([sink.close(), site.close()]);

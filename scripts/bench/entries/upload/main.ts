@@ -10,6 +10,7 @@ import type { CredentialSource, SessionCredentials } from '../../../../src/lib/c
 import { fetchTransport } from '../../../../src/lib/fetch-transport.ts';
 import { createS3Client, sdkTransport } from '../../../../src/lib/s3.ts';
 import { uploadBlob } from '../../../../src/lib/upload.ts';
+import { blobCrc32 } from '../../../../src/lib/checksum.ts';
 
 const BUCKET = 'bench-bucket';
 const REGION = 'us-east-1';
@@ -60,6 +61,8 @@ async function sessionbox(sink: string, o: { transport: 'sdk' | 'fetch'; partSiz
       body,
       partSize: o.partSize ?? DEFAULT_UPLOAD.partSize,
       parallelParts: o.parallelParts ?? DEFAULT_UPLOAD.parallelParts,
+      // As the app uploads (it keeps each part's CRC32 for a resume); the widget does not.
+      ...(o.transport === 'sdk' ? { partChecksum: blobCrc32 } : {}),
     }),
   );
 }
