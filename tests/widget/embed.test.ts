@@ -355,8 +355,17 @@ describe('the widget embedded in other sites', () => {
     const outcome = p.evaluate(() => (document.querySelector('sessionbox-upload') as HTMLElement & { upload(): Promise<unknown> }).upload());
     const item = p.locator('sessionbox-upload li', { hasText: 'gross.bin' });
     await expect.poll(() => emulator.requests.filter((r) => r.operation === 'UploadPart' && r.partNumber === 2).length, { timeout: 15_000 }).toBeGreaterThan(0);
+    // Bounded steps, so a stall under load names where it stopped instead of the test's timeout.
+    p.setDefaultTimeout(20_000);
     await p.getByRole('button', { name: 'gross.bin abbrechen' }).click();
-    expect(await outcome).toEqual([{ name: 'gross.bin', size: data.length, status: 'cancelled', key: expect.stringMatching(/\/gross\.bin$/) }]);
+    const settled = await Promise.race([
+      outcome,
+      new Promise((r) => setTimeout(r, 20_000)).then(async () => {
+        const ops = emulator.requests.filter((r) => r.service === 's3').map((r) => `${r.operation}${r.partNumber ? ` ${r.partNumber}` : ''} ${r.status}`);
+        throw new Error(`upload() did not settle 20 s after cancel; item status ${await item.getAttribute('data-status')}; S3 requests: ${ops.slice(-12).join(', ')}`);
+      }),
+    ]);
+    expect(settled).toEqual([{ name: 'gross.bin', size: data.length, status: 'cancelled', key: expect.stringMatching(/\/gross\.bin$/) }]);
     await expect.poll(() => item.getAttribute('data-status')).toBe('cancelled');
     await expect.poll(() => emulator.store.listUploads(BUCKET).length).toBe(0);
     expect((await events()).at(-1)).toMatchObject({ type: 'sessionbox-upload-error', detail: { code: 'Aborted', name: 'gross.bin' } });
