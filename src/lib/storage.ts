@@ -45,7 +45,7 @@ export interface ListPage {
 }
 
 /** Engine settings not in config.json (tests shorten timeouts and backoff). */
-export type EngineOptions = Pick<UploadRequest, 'retry' | 'requestTimeoutMs' | 'multipartThreshold'>;
+export type EngineOptions = Pick<UploadRequest, 'retry' | 'requestTimeoutMs' | 'multipartThreshold' | 'checksumBelowBytesPerSecond'>;
 
 export interface OpenOptions {
   signedIn?: boolean;
@@ -97,9 +97,10 @@ export interface UploadOptions {
   /** Each part as S3 confirms it, for a caller that persists resume state. */
   onPartUploaded?: (part: PartRef) => void;
   /**
-   * Computes each part's CRC32 while it is sent (reported as `crc32` in onPartUploaded), and on a
-   * resume re-reads the parts `resume.parts` records with one: a part whose bytes changed is sent
-   * again. For callers that persist resume state; a local record, never sent to S3.
+   * Computes each part's CRC32 while it is sent (reported as `crc32` in onPartUploaded) unless the
+   * upload runs faster than the engine's checksumBelowBytesPerSecond, and on a resume keeps only
+   * parts whose bytes still give their recorded CRC32: changed or unchecked parts are sent again.
+   * For callers that persist resume state; a local record, never sent to S3.
    */
   checksumParts?: boolean;
 }

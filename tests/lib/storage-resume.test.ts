@@ -23,7 +23,8 @@ const config: AppConfig = testConfig({ parallelParts: 1, maxFileSize: 100 * MiB 
 const OPEN: OpenOptions = {
   signedIn: true,
   s3: { expectContinueHeader: false },
-  engine: { retry: { baseDelayMs: 1, maxDelayMs: 5 }, requestTimeoutMs: 10_000 },
+  // Every part checksummed, whatever speed the emulation reaches (see the last test for the rule).
+  engine: { retry: { baseDelayMs: 1, maxDelayMs: 5 }, requestTimeoutMs: 10_000, checksumBelowBytesPerSecond: Infinity },
 };
 
 async function open(): Promise<Storage> {
@@ -206,15 +207,41 @@ describe('per-part CRC32 (checksumParts)', () => {
     expect(sha256(new Uint8Array(await stored!.arrayBuffer()))).toBe(sha256(data));
   });
 
-  it('still resumes records without CRC32s (older ones) on size and ETag alone', async () => {
+  it('with checksums on, sends again the parts recorded without a CRC32; without, keeps them on size and ETag', async () => {
     const storage = await open();
     const data = patternBytes(3 * PART + 5, 17);
     const record = await pausedUpload(storage, 'old.bin', data, 3);
     const withoutCrc = record.parts.map(({ partNumber, etag }) => ({ partNumber, etag }));
     env.emulator.requests.length = 0;
     await storage.upload('old.bin', new Blob([data]), { resume: { ...record, parts: withoutCrc }, checksumParts: true });
+    expect(uploadedParts().sort()).toEqual([1, 2, 3, 4]);
+    let stored = await env.emulator.store.read(env.bucket, `${storage.prefix}old.bin`);
+    expect(sha256(new Uint8Array(await stored!.arrayBuffer()))).toBe(sha256(data));
+
+    const again = await pausedUpload(storage, 'older.bin', data, 3);
+    env.emulator.requests.length = 0;
+    await storage.upload('older.bin', new Blob([data]), { resume: { ...again, parts: again.parts.map(({ partNumber, etag }) => ({ partNumber, etag })) } });
     expect(uploadedParts().sort()).toEqual([3, 4]);
-    const stored = await env.emulator.store.read(env.bucket, `${storage.prefix}old.bin`);
+    stored = await env.emulator.store.read(env.bucket, `${storage.prefix}older.bin`);
+    expect(sha256(new Uint8Array(await stored!.arrayBuffer()))).toBe(sha256(data));
+  });
+
+  it('skips the checksum once the upload runs faster than the threshold, and a resume sends those parts again', async () => {
+    // 1 byte/s: every part after the first finished one counts as fast.
+    const creds = cognitoCredentials({ identityPoolId: config.identityPoolId, region: config.region, logins: { [TEST_PROVIDER]: fakeIdToken({ sub: `user-${crypto.randomUUID()}` }) } });
+    const storage = await Storage.open(config, creds, { ...OPEN, engine: { ...OPEN.engine, checksumBelowBytesPerSecond: 1 } });
+    const data = patternBytes(4 * PART + 3, 19);
+    const record = await pausedUpload(storage, 'fast.bin', data, 4);
+    // parallelParts is 1 here: part 1 started before any throughput was known.
+    expect(record.parts.map((p) => [p.partNumber, p.crc32 !== undefined])).toEqual([
+      [1, true],
+      [2, false],
+      [3, false],
+    ]);
+    env.emulator.requests.length = 0;
+    await storage.upload('fast.bin', new Blob([data]), { resume: record, checksumParts: true });
+    expect(uploadedParts().sort()).toEqual([2, 3, 4, 5]);
+    const stored = await env.emulator.store.read(env.bucket, `${storage.prefix}fast.bin`);
     expect(sha256(new Uint8Array(await stored!.arrayBuffer()))).toBe(sha256(data));
   });
 });
