@@ -26,14 +26,28 @@ const source: CredentialSource = { get: async () => creds, refresh: async () => 
 let blob: Blob | undefined;
 let run = 0;
 
-function makeBlob(size: number): number {
+async function makeBlob(size: number): Promise<{ size: number; attempts: number }> {
   // 16 MiB of noise repeated: incompressible enough, and the Blob is built without a 1 GiB array.
   const chunk = new Uint8Array(16 * 1024 * 1024);
   for (let i = 0; i < chunk.length; i += 65536) crypto.getRandomValues(chunk.subarray(i, i + 65536));
   const parts: BlobPart[] = [];
   for (let left = size; left > 0; left -= chunk.length) parts.push(left >= chunk.length ? chunk : chunk.subarray(0, left));
-  blob = new Blob(parts, { type: 'application/octet-stream' });
-  return blob.size;
+  // Chromium can only hold a Blob this big once it has worked out how much it may page to disk,
+  // which it does some seconds after start-up (measured here: a 512 MiB Blob built right after
+  // launch is broken, net::ERR_BLOB_REFERENCED_BLOB_BROKEN on upload; 8 s later it is fine). So:
+  // read both ends before timing anything, and build it again a little later if that fails.
+  for (let attempts = 1; ; attempts++) {
+    const b = new Blob(parts, { type: 'application/octet-stream' });
+    try {
+      await b.slice(0, 1).arrayBuffer();
+      await b.slice(b.size - 1).arrayBuffer();
+      blob = b;
+      return { size: b.size, attempts };
+    } catch (err) {
+      if (attempts >= 15) throw new Error(`could not build a ${size}-byte Blob in ${attempts} attempts over 30 s: ${String(err)}`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
 }
 
 function need(): Blob {
@@ -47,7 +61,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
-async function sessionbox(sink: string, o: { transport: 'sdk' | 'fetch'; partSize?: number; parallelParts?: number }): Promise<number> {
+async function sessionbox(sink: string, o: { transport: 'sdk' | 'fetch'; partSize?: number; parallelParts?: number; checksum?: boolean }): Promise<number> {
   const body = need();
   const config = { region: REGION, bucket: BUCKET, endpoints: { s3: sink, forcePathStyle: true } } as unknown as AppConfig;
   const transport =
@@ -61,8 +75,8 @@ async function sessionbox(sink: string, o: { transport: 'sdk' | 'fetch'; partSiz
       body,
       partSize: o.partSize ?? DEFAULT_UPLOAD.partSize,
       parallelParts: o.parallelParts ?? DEFAULT_UPLOAD.parallelParts,
-      // As the app uploads (it keeps each part's CRC32 for a resume); the widget does not.
-      ...(o.transport === 'sdk' ? { partChecksum: blobCrc32 } : {}),
+      // The app keeps each part's CRC32 for a resume; the widget does not.
+      ...(o.checksum ? { partChecksum: blobCrc32 } : {}),
     }),
   );
 }
