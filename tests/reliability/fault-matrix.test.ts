@@ -1,5 +1,6 @@
-// The fault matrix (issue 6): a 64 MiB multipart upload per row, through the app's Storage (AWS SDK
-// transport) and the widget's engine + signed-fetch transport, against the node emulation under the
+// The fault matrix (issue 6): a 64 MiB multipart upload per row, through the app's Storage (its
+// credentials, pause wrapper and signed-fetch transport) and the widget's engine + signed-fetch
+// transport with its own Cognito client, against the node emulation under the
 // real guest IAM policy, with one kind of failure injected per row. Every row proves the same three
 // things: the stored object is byte-identical to the source (SHA-256), retries are bounded and their
 // delays come from the backoff function (the engine's sleep and random are recorded), and no
@@ -115,7 +116,7 @@ function memoryCache(): IdentityIdCache {
   return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => void m.set(k, v), removeItem: (k) => void m.delete(k) };
 }
 
-/** The app: Storage over the AWS SDK, with Cognito through the SDK's credential provider. */
+/** The app: Storage, with its Cognito credentials (cognitoCredentials). */
 async function appClient(o: ClientOptions): Promise<Client> {
   const creds = cognitoCredentials({ identityPoolId: config.identityPoolId, region: config.region, identityIdCache: o.identityIdCache });
   const storage = await Storage.open(config, creds, { signedIn: false, engine: { retry: o.policy, requestTimeoutMs: o.timeoutMs } });
@@ -166,7 +167,7 @@ async function widgetClient(o: ClientOptions): Promise<Client> {
 }
 
 const TRANSPORTS = [
-  ['app (AWS SDK)', appClient],
+  ['app (Storage)', appClient],
   ['widget (signed fetch)', widgetClient],
 ] as const;
 

@@ -61,7 +61,7 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
-async function sessionbox(sink: string, o: { transport: 'sdk' | 'fetch'; partSize?: number; parallelParts?: number; checksum?: boolean }): Promise<number> {
+async function sessionbox(sink: string, o: { transport: 'sdk' | 'fetch'; partSize?: number; parallelParts?: number; checksum?: boolean | 'always' }): Promise<number> {
   const body = need();
   const config = { region: REGION, bucket: BUCKET, endpoints: { s3: sink, forcePathStyle: true } } as unknown as AppConfig;
   const transport =
@@ -75,8 +75,9 @@ async function sessionbox(sink: string, o: { transport: 'sdk' | 'fetch'; partSiz
       body,
       partSize: o.partSize ?? DEFAULT_UPLOAD.partSize,
       parallelParts: o.parallelParts ?? DEFAULT_UPLOAD.parallelParts,
-      // The app keeps each part's CRC32 for a resume; the widget does not.
+      // The app keeps each part's CRC32 for a resume (below the engine's speed threshold); the widget does not.
       ...(o.checksum ? { partChecksum: blobCrc32 } : {}),
+      ...(o.checksum === 'always' ? { checksumBelowBytesPerSecond: Infinity } : {}),
     }),
   );
 }
