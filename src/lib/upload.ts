@@ -365,10 +365,11 @@ export async function uploadBlob(transport: UploadTransport, req: UploadRequest)
         const record = claimed?.get(p.partNumber);
         if (claimed && record?.etag !== p.etag) continue;
         // Size and ETag only prove what was sent back then; the file may have changed inside this
-        // part since (same size, time and first/last MiB). With checksums on, a part is kept only
-        // if its bytes still give the recorded CRC32: changed or never checksummed, it is sent again.
+        // part since (same size, time and first/last MiB). With checksums on, a recorded part is
+        // kept only if its bytes still give the recorded CRC32: changed or never checksummed, it
+        // is sent again. (Without a record, as after a pause in the same page, ListParts decides.)
         const verify = checksum && record?.crc32;
-        if (checksum && !verify) continue;
+        if (claimed && checksum && !verify) continue;
         if (verify && (await checksum(partBody(p.partNumber), signal)) !== verify) continue;
         etags.set(p.partNumber, p.etag);
         if (record?.crc32) crcs.set(p.partNumber, record.crc32);
