@@ -341,10 +341,14 @@ export async function uploadBlob(transport: UploadTransport, req: UploadRequest)
   const crcs = new Map<number, string>();
   const checksum = req.partChecksum;
   const checksumBelow = req.checksumBelowBytesPerSecond ?? CHECKSUM_BELOW_BYTES_PER_SECOND;
-  /** Bytes per second of the parts this run finished (0 until one has). */
+  // The link's speed in bytes per second, 0 until a part is in: the parts in flight share it, so
+  // one finished part's own rate times the parts in flight, or what all finished parts averaged
+  // since the start, whichever is more (the average lags while the first wave is still out).
   let sentBytes = 0;
   let sendingSince = 0;
-  const throughput = () => (sentBytes && sendingSince ? sentBytes / Math.max(0.001, (Date.now() - sendingSince) / 1000) : 0);
+  let lastPartRate = 0;
+  let inFlight = 0;
+  const throughput = () => Math.max(sentBytes && sendingSince ? sentBytes / Math.max(0.001, (Date.now() - sendingSince) / 1000) : 0, lastPartRate * Math.max(1, inFlight));
 
   let uploadId: string | undefined;
   if (req.resume) {
@@ -433,6 +437,8 @@ export async function uploadBlob(transport: UploadTransport, req: UploadRequest)
       // (but the PUT did not), or one skipped on a fast link, leaves the part without one: a
       // resume then sends it again.
       const crc = checksum && throughput() < checksumBelow ? checksum(part, internal.signal).catch(() => undefined) : undefined;
+      const partStart = Date.now();
+      inFlight++;
       try {
         const { etag } = await engine.call({
           bytes,
@@ -440,9 +446,10 @@ export async function uploadBlob(transport: UploadTransport, req: UploadRequest)
           run: (o) => transport.uploadPart({ key, uploadId: id, partNumber: n, body: part }, o),
           onAttempt: () => progress.reset(n),
           onProgress: (loaded) => progress.partial(n, loaded, bytes),
-        });
+        }).finally(() => inFlight--);
         progress.complete(n, bytes);
         sentBytes += bytes;
+        lastPartRate = bytes / Math.max(0.001, (Date.now() - partStart) / 1000);
         const crc32 = await crc;
         etags.set(n, etag);
         if (crc32) crcs.set(n, crc32);
