@@ -32,10 +32,22 @@ async function makeBlob(size: number): Promise<{ size: number; attempts: number 
   for (let i = 0; i < chunk.length; i += 65536) crypto.getRandomValues(chunk.subarray(i, i + 65536));
   const parts: BlobPart[] = [];
   for (let left = size; left > 0; left -= chunk.length) parts.push(left >= chunk.length ? chunk : chunk.subarray(0, left));
-  // Chromium can only hold a Blob this big once it has worked out how much it may page to disk,
-  // which it does some seconds after start-up (measured here: a 512 MiB Blob built right after
-  // launch is broken, net::ERR_BLOB_REFERENCED_BLOB_BROKEN on upload; 8 s later it is fine). So:
-  // read both ends before timing anything, and build it again a little later if that fails.
+  // Chromium works out its Blob limits (how much it keeps in memory, how much it may page to disk)
+  // some seconds after start-up. Before that, a 512 MiB Blob is broken at once
+  // (net::ERR_BLOB_REFERENCED_BLOB_BROKEN on upload), and a smaller one is kept in memory and may
+  // be paged out later, under a running upload (seen: every PUT of one run ending in
+  // net::ERR_ABORTED). So first wait until a 512 MiB probe is readable, then build the real Blob
+  // and read both ends of it before timing anything.
+  for (let probes = 1; ; probes++) {
+    const probe = new Blob(Array.from({ length: 32 }, () => chunk));
+    try {
+      await probe.slice(probe.size - 1).arrayBuffer();
+      break;
+    } catch (err) {
+      if (probes >= 15) throw new Error(`Chromium could not hold a 512 MiB Blob after 30 s: ${String(err)}`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
   for (let attempts = 1; ; attempts++) {
     const b = new Blob(parts, { type: 'application/octet-stream' });
     try {
