@@ -355,6 +355,10 @@ describe('the widget embedded in other sites', () => {
     const outcome = p.evaluate(() => (document.querySelector('sessionbox-upload') as HTMLElement & { upload(): Promise<unknown> }).upload());
     const item = p.locator('sessionbox-upload li', { hasText: 'gross.bin' });
     await expect.poll(() => emulator.requests.filter((r) => r.operation === 'UploadPart' && r.partNumber === 2).length, { timeout: 15_000 }).toBeGreaterThan(0);
+    // Part 1 in, part 2 held: from here the row no longer changes under the pointer. (Clicked while
+    // part 1 landed, the progress text could move the button between Playwright's check and its
+    // click, and the click went nowhere: the upload ran on, seen twice under full-suite load.)
+    await expect.poll(() => item.textContent(), { timeout: 15_000 }).toContain('94%');
     // Bounded steps, so a stall under load names where it stopped instead of the test's timeout.
     p.setDefaultTimeout(20_000);
     await p.getByRole('button', { name: 'gross.bin abbrechen' }).click();
