@@ -1,6 +1,10 @@
 /// <reference types="vitest/config" />
 import { defineConfig, type UserConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { limit } from './tests/support/limits.ts';
+
+/** Test files that drive Chromium: they share the services started by their global setup. */
+const BROWSER_TESTS = ['tests/browser/**/*.test.ts', 'tests/widget/embed.test.ts'];
 
 /**
  * `vite build --mode widget`: the embeddable <sessionbox-upload> element into dist/widget/, as an
@@ -55,12 +59,19 @@ export default defineConfig(({ mode }) =>
           },
         },
         test: {
-          include: ['tests/**/*.test.ts'],
-          environment: 'node',
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-          // Browser tests start Chromium and a server each; two cores do not gain from more.
+          // Limits, not evidence: a test that waits this long has failed; see tests/support/limits.ts.
+          testTimeout: limit(90_000),
+          hookTimeout: limit(180_000),
+          // Two cores: more files at once only make each wait longer for the CPU.
           maxWorkers: 2,
+          projects: [
+            { extends: true, test: { name: 'node', include: ['tests/**/*.test.ts'], exclude: BROWSER_TESTS } },
+            {
+              extends: true,
+              // One Chromium, one warmed dev server and one build for every browser file.
+              test: { name: 'browser', include: BROWSER_TESTS, globalSetup: ['tests/support/shared-services.ts'] },
+            },
+          ],
         },
       },
 );

@@ -54,7 +54,7 @@ export interface RequestLogEntry {
   url: string;
   /** HTTP status answered; 0 while pending, and for dropped or hung requests. */
   status: number;
-  /** The injected fault, if one applied: 'status' | 'delay' | 'drop' | 'hang' | 'expireCredentials'. */
+  /** The injected fault, if one applied: 'status' | 'delay' | 'drop' | 'hang' | 'hold' | 'expireCredentials'. */
   fault?: string;
 }
 
@@ -163,6 +163,11 @@ export function createEmulator(opts: EmulatorOptions): Emulator {
       await faults.hang(request.signal);
       return Response.error();
     }
+    if ('hold' in fault) {
+      await faults.hold(fault.hold, request.signal);
+      if (request.signal?.aborted) return Response.error();
+      return undefined;
+    }
     if (route.service === 'cognito') {
       return cognitoErrorResponse(new CognitoError(fault.code ?? COGNITO_CODE_FOR_STATUS[fault.status] ?? 'InternalErrorException', fault.message ?? 'Injected fault', fault.status));
     }
@@ -212,6 +217,7 @@ function faultName(f: Fault): string {
   if ('delayMs' in f) return 'delay';
   if ('drop' in f) return 'drop';
   if ('hang' in f) return 'hang';
+  if ('hold' in f) return 'hold';
   return 'expireCredentials';
 }
 

@@ -5,6 +5,8 @@ export type Fault =
   | { delayMs: number }
   | { drop: true }
   | { hang: true }
+  /** Waits until `release(name)` (or the client aborts), then is answered as usual: lets a test order events without sleeping. */
+  | { hold: string }
   | { expireCredentials: true };
 
 export interface FaultRule {
@@ -32,6 +34,7 @@ interface ActiveRule {
 export class Faults {
   private rules: ActiveRule[] = [];
   private readonly hung = new Set<() => void>();
+  private readonly holding = new Map<string, Set<() => void>>();
 
   /** Adds a rule; the returned function removes it. */
   add(rule: FaultRule): () => void {
@@ -42,11 +45,39 @@ export class Faults {
     };
   }
 
-  /** Removes every rule and lets hung requests fail (as network errors) so nothing stays pending. */
+  /** Removes every rule, lets hung requests fail (as network errors) and held ones go on, so nothing stays pending. */
   clear(): void {
     this.rules = [];
     for (const release of this.hung) release();
     this.hung.clear();
+    for (const name of [...this.holding.keys()]) this.release(name);
+  }
+
+  /** How many requests a `hold` fault of this name is holding now. */
+  held(name: string): number {
+    return this.holding.get(name)?.size ?? 0;
+  }
+
+  /** Lets every request held under this name go on. */
+  release(name: string): void {
+    const held = this.holding.get(name);
+    this.holding.delete(name);
+    for (const go of held ?? []) go();
+  }
+
+  /** Resolves when release(name) is called or the request is aborted. */
+  hold(name: string, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const held = this.holding.get(name) ?? new Set<() => void>();
+      this.holding.set(name, held);
+      const go = () => {
+        held.delete(go);
+        resolve();
+      };
+      held.add(go);
+      if (signal?.aborted) go();
+      signal?.addEventListener('abort', go, { once: true });
+    });
   }
 
   /** The fault for this request, if a rule applies; counts it against that rule. */

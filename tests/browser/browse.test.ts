@@ -4,15 +4,15 @@
 // links. Objects are seeded straight into the emulator's store, as S3 would hold them.
 
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../src/mocks/emulator';
 import { serveEmulator } from '../../src/mocks/http';
-import { buildApp, bytes, downloadedBytes, freePort, launchBrowser, newPage, startPreview, strictCsp, watchCsp, type Served } from '../support/browser';
+import { builtApp, bytes, downloadedBytes, freePort, launchBrowser, newPage, startPreview, strictCsp, watchCsp, type Served } from '../support/browser';
+import type { SharedBuild } from '../support/shared-services';
 
 const SHOTS = '/tmp/shots';
 const BUCKET = 'sessionbox-browse';
@@ -20,7 +20,6 @@ const POOL = 'us-east-1:7d0c6f3e-1111-4222-8333-444455556666';
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
 let browser: Browser;
-let outDir: string;
 let emulator: Emulator;
 let s3: { url: string; close(): Promise<void> };
 let site: Served;
@@ -32,17 +31,16 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
-  outDir = await mkdtemp(join(tmpdir(), 'sessionbox-browse-'));
   const port = await freePort();
   emulator = createEmulator({ region: 'us-east-1', buckets: [BUCKET], identityPoolId: POOL, corsOrigins: [`http://127.0.0.1:${port}`] });
   const launching = launchBrowser();
-  [, s3] = await Promise.all([buildApp(outDir), serveEmulator(emulator, { port: 0, host: '127.0.0.1' })]);
+  let build: SharedBuild;
+  [build, s3] = await Promise.all([builtApp(), serveEmulator(emulator, { port: 0, host: '127.0.0.1' })]);
   const endpoint = s3.url.replace(/\/$/, '');
-  await writeFile(
-    join(outDir, 'config.json'),
-    JSON.stringify({ mode: 'aws', region: 'us-east-1', bucket: BUCKET, identityPoolId: POOL, endpoints: { s3: endpoint, cognitoIdentity: endpoint, forcePathStyle: true } }),
-  );
-  site = await startPreview(outDir, port, { headers: { 'Content-Security-Policy': strictCsp([endpoint], [endpoint]) } });
+  site = await startPreview(build.outDir, port, {
+    headers: { 'Content-Security-Policy': strictCsp([endpoint], [endpoint]) },
+    config: { mode: 'aws', region: 'us-east-1', bucket: BUCKET, identityPoolId: POOL, endpoints: { s3: endpoint, cognitoIdentity: endpoint, forcePathStyle: true } },
+  });
   browser = await launching;
   ({ context, page } = await newPage(browser));
   cspViolations = await watchCsp(context);
@@ -57,7 +55,6 @@ afterAll(async () => {
   await browser?.close();
   await site?.close();
   await s3?.close();
-  if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 
 async function seed(path: string, body: Buffer | string = '', opts: { contentType?: string; lastModified?: number } = {}): Promise<void> {

@@ -1,8 +1,6 @@
 // The production build on a static host, against the local AWS emulation over real HTTP on another
 // origin (so CORS is exercised), plus the pages shown when the configuration is wrong.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +8,7 @@ import { prefixAuthorizer } from '../../src/mocks/authorize';
 import { createEmulator, type Emulator } from '../../src/mocks/emulator';
 import { serveEmulator } from '../../src/mocks/http';
 import {
-  buildApp,
+  builtApp,
   bytes,
   downloadedBytes,
   freePort,
@@ -25,6 +23,7 @@ import {
   type BuiltChunk,
   type Served,
 } from '../support/browser';
+import type { SharedBuild } from '../support/shared-services';
 import { iamAuthorizer } from '../support/iam-authorizer';
 
 const SHOTS = '/tmp/shots';
@@ -43,7 +42,6 @@ let site: Served;
 let subSite: Served;
 
 beforeAll(async () => {
-  outDir = await mkdtemp(join(tmpdir(), 'sessionbox-dist-'));
   const [port, subPort] = await Promise.all([freePort(), freePort()]);
   const origin = `http://127.0.0.1:${port}`;
   const realPolicies = iamAuthorizer({ bucket: POLICY_BUCKET });
@@ -57,23 +55,22 @@ beforeAll(async () => {
     corsOrigins: [origin, `http://127.0.0.1:${subPort}`],
   });
   const launching = launchBrowser();
-  [chunks, s3] = await Promise.all([buildApp(outDir), serveEmulator(emulator, { port: 0, host: '127.0.0.1' })]);
+  let build: SharedBuild;
+  [build, s3] = await Promise.all([builtApp(), serveEmulator(emulator, { port: 0, host: '127.0.0.1' })]);
+  ({ outDir, chunks } = build);
   const endpoint = s3.url.replace(/\/$/, '');
-  await writeFile(
-    join(outDir, 'config.json'),
-    JSON.stringify({
-      mode: 'aws',
-      region: 'us-east-1',
-      bucket: BUCKET,
-      identityPoolId: POOL,
-      endpoints: { s3: endpoint, cognitoIdentity: endpoint, forcePathStyle: true },
-    }),
-  );
+  const config = {
+    mode: 'aws',
+    region: 'us-east-1',
+    bucket: BUCKET,
+    identityPoolId: POOL,
+    endpoints: { s3: endpoint, cognitoIdentity: endpoint, forcePathStyle: true },
+  };
   const headers = { 'Content-Security-Policy': strictCsp([endpoint, 'https://*.amazonaws.com']) };
   [site, subSite] = await Promise.all([
-    startPreview(outDir, port, { headers }),
+    startPreview(outDir, port, { headers, config }),
     // The same build mounted under a sub-path, as on a shared host.
-    startPreview(outDir, subPort, { headers, base: '/team/files/' }),
+    startPreview(outDir, subPort, { headers, base: '/team/files/', config }),
   ]);
   expect(site.url.replace(/\/$/, '')).toBe(origin);
   browser = await launching;
@@ -85,7 +82,6 @@ afterAll(async () => {
   await site?.close();
   await subSite?.close();
   await s3?.close();
-  if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 
 function row(page: Page, name: string) {

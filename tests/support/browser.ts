@@ -1,13 +1,18 @@
 // Shared pieces for the real-browser tests: Debian's Chromium through playwright-core, the app
 // served by Vite exactly as `npm start` / `vite build` + a static host would, and byte helpers.
 
+import { get } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Download, type Page } from 'playwright-core';
-import { build, createServer, preview, type InlineConfig } from 'vite';
+import { build, createServer, preview, type InlineConfig, type Plugin } from 'vite';
+import { inject } from 'vitest';
+import type { DemoHooks } from '../../src/app/main.ts';
+import type { SharedBuild } from './shared-services.ts';
+import { limit } from './limits.ts';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -26,8 +31,33 @@ export const launchOptions = {
   ],
 };
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch(launchOptions);
+/**
+ * Asks the run's shared services (tests/support/shared-services.ts) for one of them; undefined when
+ * this process was not started by Vitest with them (a script, or a project without that setup).
+ */
+function shared<T>(what: '/browser' | '/dev-server' | '/build'): Promise<T | undefined> {
+  let base: string | undefined;
+  try {
+    base = inject('sharedServices');
+  } catch {
+    base = undefined;
+  }
+  if (!base) return Promise.resolve(undefined);
+  // node:http rather than fetch: a cold build under load can outlast fetch's 300 s header timeout.
+  return new Promise((resolve, reject) => {
+    get(`${base}${what}`, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body) as T) : reject(new Error(`shared ${what}: ${body}`))));
+    }).on('error', reject);
+  });
+}
+
+/** The run's shared Chromium (closing it only disconnects this file), or a browser of its own. */
+export async function launchBrowser(): Promise<Browser> {
+  const server = await shared<{ wsEndpoint: string }>('/browser');
+  return server ? chromium.connect(server.wsEndpoint) : chromium.launch(launchOptions);
 }
 
 /**
@@ -46,7 +76,9 @@ export async function newPage(
     bypassCSP: opts.bypassCSP ?? false,
   });
   const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
+  // Limits, not evidence: on a loaded 2-core machine a first navigation can take many seconds.
+  page.setDefaultTimeout(limit(30_000));
+  page.setDefaultNavigationTimeout(limit(60_000));
   return { context, page };
 }
 
@@ -68,8 +100,17 @@ export interface Served {
 
 const quiet: InlineConfig = { root, logLevel: 'silent', clearScreen: false };
 
-/** Vite's dev server, as `npm start` runs it (demo mode from public/config.json). */
+/**
+ * Vite's dev server, as `npm start` runs it (demo mode from public/config.json): the run's shared,
+ * warmed one where there is one (closing it is then a no-op), else one of its own.
+ */
 export async function startDevServer(): Promise<Served> {
+  const server = await shared<{ url: string }>('/dev-server');
+  return server ? { url: server.url, close: async () => {} } : createDevServer();
+}
+
+/** A dev server of its own, optimizing into a dependency cache of its own. */
+export async function createDevServer(): Promise<Served> {
   // Test files run in parallel, each with its own dev server: a shared dependency cache would be
   // written by several optimizers at once on a fresh clone, and a page could load deps another
   // server is replacing. Each server optimizes into a cache of its own.
@@ -108,6 +149,17 @@ export interface BuiltChunk {
   moduleIds: string[];
   isEntry: boolean;
   isDynamicEntry: boolean;
+}
+
+/**
+ * The production build every browser test file shares (built once per run). Read-only: a test serves
+ * its own config.json through startPreview's `config` instead of writing into it.
+ */
+export async function builtApp(): Promise<SharedBuild> {
+  const build = await shared<SharedBuild>('/build');
+  if (build) return build;
+  const outDir = await mkdtemp(join(tmpdir(), 'sessionbox-dist-'));
+  return { outDir, chunks: await buildApp(outDir) };
 }
 
 /** `vite build` into outDir; returns the JS chunks with the modules each contains. */
@@ -149,15 +201,19 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `vite preview` of a build: a plain static host for dist/. */
+/**
+ * `vite preview` of a build: a plain static host for dist/. `config` is served as the deployment's
+ * config.json (the build itself is shared and stays untouched).
+ */
 export async function startPreview(
   outDir: string,
   port: number,
-  opts: { headers?: Record<string, string>; base?: string } = {},
+  opts: { headers?: Record<string, string>; base?: string; config?: unknown } = {},
 ): Promise<Served> {
   const headers = opts.headers ?? {};
   const server = await preview({
     ...quiet,
+    plugins: opts.config === undefined ? [] : [serveConfig(opts.config, headers)],
     // Where the host mounts the build; the build itself uses relative URLs.
     base: opts.base ?? '/',
     build: { outDir },
@@ -166,6 +222,20 @@ export async function startPreview(
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('Vite preview did not report its URL');
   return { url, close: () => server.close() };
+}
+
+function serveConfig(config: unknown, headers: Record<string, string>): Plugin {
+  const body = JSON.stringify(config);
+  return {
+    name: 'sessionbox-test-config',
+    configurePreviewServer(server) {
+      server.middlewares.use((req, res, next) => {
+        if (!req.url?.split('?')[0]?.endsWith('/config.json')) return next();
+        res.writeHead(200, { ...headers, 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(body);
+      });
+    },
+  };
 }
 
 /** Deterministic bytes that are not all alike, so truncation or reordering shows in a compare. */
@@ -242,4 +312,17 @@ export async function watchCsp(context: BrowserContext): Promise<(page: Page) =>
     document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
   return (page) => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+}
+
+/** The listing's row for an entry, found by its exact name. */
+export function row(page: Page, name: string) {
+  return page.getByRole('row').filter({ has: page.getByText(name, { exact: true }) });
+}
+
+/**
+ * Runs `fn` in the page against the demo's test hooks (window.sessionboxDemo: the in-browser
+ * emulator's store, request log and faults). `fn` is sent as source, so it may use only its argument.
+ */
+export function demoHooks<T>(page: Page, fn: (h: DemoHooks) => T): Promise<T> {
+  return page.evaluate(`(${fn.toString()})(window.sessionboxDemo)`) as Promise<T>;
 }
