@@ -60,7 +60,7 @@ describe('GetId / GetCredentialsForIdentity', () => {
     const getId = (token: string) => cognitoCall(env, 'GetId', { IdentityPoolId: env.identityPoolId, Logins: { [TEST_PROVIDER]: token } });
     await expect(getId('')).rejects.toMatchObject({ type: 'NotAuthorizedException', status: 400 });
     await expect(getId(fakeIdToken({ sub: 'x', exp: NOW / 1000 - 1 }))).rejects.toMatchObject({ type: 'NotAuthorizedException', message: expect.stringContaining('Token expired') });
-    await expect(getId(fakeIdToken({ sub: 'x', iss: 'https://accounts.example.com', exp: NOW / 1000 + 60 }))).rejects.toMatchObject({ message: expect.stringContaining("Issuer doesn't match") });
+    await expect(getId(fakeIdToken({ sub: 'x', iss: 'https://accounts.example.com', exp: NOW / 1000 + 60 }))).rejects.toMatchObject({ type: 'NotAuthorizedException', status: 400, message: expect.stringContaining("Issuer doesn't match") });
     await expect(getId(fakeIdToken({ sub: '', exp: NOW / 1000 + 60 }))).rejects.toMatchObject({ type: 'NotAuthorizedException' });
   });
 

@@ -7,6 +7,7 @@ import {
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { guestCredentials, s3Client, seedObject, storedText, useEmulation, type TestCredentials } from '../support/emulation.ts';
+import { sdkFailure } from '../support/wait.ts';
 
 const MiB = 1024 * 1024;
 const env = useEmulation({
@@ -32,16 +33,6 @@ function bytes(size: number, seed: number): Uint8Array {
   const b = new Uint8Array(size);
   for (let i = 0; i < size; i++) b[i] = (i * 31 + seed) & 0xff;
   return b;
-}
-
-async function failure(promise: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
-  try {
-    await promise;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
-  }
-  throw new Error('expected the request to fail');
 }
 
 async function start(key: string, contentType?: string): Promise<string> {
@@ -80,7 +71,7 @@ describe('multipart upload', () => {
     expect(got.ContentType).toBe('application/x-test');
     expect(env.emulator.store.head(env.bucket, key)?.size).toBe(10 * MiB + 1234);
     expect(env.emulator.store.getUpload(uploadId)).toBeUndefined();
-    expect(await failure(complete(key, uploadId, parts))).toMatchObject({ name: 'NoSuchUpload', status: 404 });
+    expect(await sdkFailure(complete(key, uploadId, parts))).toMatchObject({ name: 'NoSuchUpload', status: 404 });
   });
 
   it('completes with a subset of the uploaded parts and discards the rest', async () => {
@@ -97,7 +88,7 @@ describe('multipart upload', () => {
     const key = `${p}small`;
     const uploadId = await start(key);
     const parts = [await part(key, uploadId, 1, bytes(1000, 1)), await part(key, uploadId, 2, bytes(1000, 2))];
-    expect(await failure(complete(key, uploadId, parts))).toMatchObject({ name: 'EntityTooSmall', status: 400 });
+    expect(await sdkFailure(complete(key, uploadId, parts))).toMatchObject({ name: 'EntityTooSmall', status: 400 });
     expect(env.emulator.store.head(env.bucket, key)).toBeUndefined();
     // A single small part is a valid (small) object.
     await complete(key, uploadId, parts.slice(0, 1));
@@ -108,8 +99,8 @@ describe('multipart upload', () => {
     const key = `${p}ip`;
     const uploadId = await start(key);
     const one = await part(key, uploadId, 1, bytes(10, 1));
-    expect(await failure(complete(key, uploadId, [{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }]))).toMatchObject({ name: 'InvalidPart', status: 400 });
-    expect(await failure(complete(key, uploadId, [one, { PartNumber: 2, ETag: one.ETag }]))).toMatchObject({ name: 'InvalidPart' });
+    expect(await sdkFailure(complete(key, uploadId, [{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }]))).toMatchObject({ name: 'InvalidPart', status: 400 });
+    expect(await sdkFailure(complete(key, uploadId, [one, { PartNumber: 2, ETag: one.ETag }]))).toMatchObject({ name: 'InvalidPart' });
     // Unquoted ETags are the same ETag.
     await complete(key, uploadId, [{ PartNumber: 1, ETag: one.ETag.replace(/"/g, '') }]);
   });
@@ -119,8 +110,8 @@ describe('multipart upload', () => {
     const uploadId = await start(key);
     const one = await part(key, uploadId, 1, bytes(5 * MiB, 1));
     const two = await part(key, uploadId, 2, bytes(10, 2));
-    expect(await failure(complete(key, uploadId, [two, one]))).toMatchObject({ name: 'InvalidPartOrder', status: 400 });
-    expect(await failure(complete(key, uploadId, [one, one]))).toMatchObject({ name: 'InvalidPartOrder' });
+    expect(await sdkFailure(complete(key, uploadId, [two, one]))).toMatchObject({ name: 'InvalidPartOrder', status: 400 });
+    expect(await sdkFailure(complete(key, uploadId, [one, one]))).toMatchObject({ name: 'InvalidPartOrder' });
   });
 
   it('answers 412 to If-None-Match: * when the key appeared meanwhile, keeping the upload to abort', async () => {
@@ -128,7 +119,7 @@ describe('multipart upload', () => {
     const uploadId = await start(key);
     const one = await part(key, uploadId, 1, bytes(10, 1));
     await seedObject(env, key, 'someone else');
-    expect(await failure(complete(key, uploadId, [one], { IfNoneMatch: '*' }))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    expect(await sdkFailure(complete(key, uploadId, [one], { IfNoneMatch: '*' }))).toMatchObject({ name: 'PreconditionFailed', status: 412 });
     expect(await storedText(env, key)).toBe('someone else');
     expect(env.emulator.store.getUpload(uploadId)).toBeDefined();
     await s3.send(new AbortMultipartUploadCommand({ Bucket: env.bucket, Key: key, UploadId: uploadId }));
@@ -138,28 +129,28 @@ describe('multipart upload', () => {
   it('answers NoSuchUpload after an abort, for another key, and for made-up ids', async () => {
     const key = `${p}ab`;
     const uploadId = await start(key);
-    expect(await failure(s3.send(new UploadPartCommand({ Bucket: env.bucket, Key: `${p}other`, UploadId: uploadId, PartNumber: 1, Body: 'x' })))).toMatchObject({ name: 'NoSuchUpload', status: 404 });
+    expect(await sdkFailure(s3.send(new UploadPartCommand({ Bucket: env.bucket, Key: `${p}other`, UploadId: uploadId, PartNumber: 1, Body: 'x' })))).toMatchObject({ name: 'NoSuchUpload', status: 404 });
     await s3.send(new AbortMultipartUploadCommand({ Bucket: env.bucket, Key: key, UploadId: uploadId }));
-    expect(await failure(s3.send(new UploadPartCommand({ Bucket: env.bucket, Key: key, UploadId: uploadId, PartNumber: 1, Body: 'x' })))).toMatchObject({ name: 'NoSuchUpload' });
-    expect(await failure(s3.send(new AbortMultipartUploadCommand({ Bucket: env.bucket, Key: key, UploadId: uploadId })))).toMatchObject({ name: 'NoSuchUpload' });
-    expect(await failure(s3.send(new ListPartsCommand({ Bucket: env.bucket, Key: key, UploadId: 'made-up' })))).toMatchObject({ name: 'NoSuchUpload' });
+    expect(await sdkFailure(s3.send(new UploadPartCommand({ Bucket: env.bucket, Key: key, UploadId: uploadId, PartNumber: 1, Body: 'x' })))).toMatchObject({ name: 'NoSuchUpload' });
+    expect(await sdkFailure(s3.send(new AbortMultipartUploadCommand({ Bucket: env.bucket, Key: key, UploadId: uploadId })))).toMatchObject({ name: 'NoSuchUpload' });
+    expect(await sdkFailure(s3.send(new ListPartsCommand({ Bucket: env.bucket, Key: key, UploadId: 'made-up' })))).toMatchObject({ name: 'NoSuchUpload' });
   });
 
   it('rejects part numbers outside 1..10000', async () => {
     const key = `${p}pn`;
     const uploadId = await start(key);
     for (const n of [0, 10001]) {
-      expect(await failure(s3.send(new UploadPartCommand({ Bucket: env.bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: 'x' })))).toMatchObject({ name: 'InvalidArgument', status: 400 });
+      expect(await sdkFailure(s3.send(new UploadPartCommand({ Bucket: env.bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: 'x' })))).toMatchObject({ name: 'InvalidArgument', status: 400 });
     }
   });
 
   it('denies multipart operations outside the identity prefix', async () => {
     const other = await guestCredentials(env);
-    expect(await failure(s3.send(new CreateMultipartUploadCommand({ Bucket: env.bucket, Key: `${other.prefix}x` })))).toMatchObject({ name: 'AccessDenied' });
+    expect(await sdkFailure(s3.send(new CreateMultipartUploadCommand({ Bucket: env.bucket, Key: `${other.prefix}x` })))).toMatchObject({ name: 'AccessDenied' });
     const theirs = await s3Client(env, other).send(new CreateMultipartUploadCommand({ Bucket: env.bucket, Key: `${other.prefix}x` }));
-    expect(await failure(s3.send(new UploadPartCommand({ Bucket: env.bucket, Key: `${other.prefix}x`, UploadId: theirs.UploadId, PartNumber: 1, Body: 'x' })))).toMatchObject({ name: 'AccessDenied' });
-    expect(await failure(s3.send(new ListPartsCommand({ Bucket: env.bucket, Key: `${other.prefix}x`, UploadId: theirs.UploadId })))).toMatchObject({ name: 'AccessDenied' });
-    expect(await failure(s3.send(new AbortMultipartUploadCommand({ Bucket: env.bucket, Key: `${other.prefix}x`, UploadId: theirs.UploadId })))).toMatchObject({ name: 'AccessDenied' });
+    expect(await sdkFailure(s3.send(new UploadPartCommand({ Bucket: env.bucket, Key: `${other.prefix}x`, UploadId: theirs.UploadId, PartNumber: 1, Body: 'x' })))).toMatchObject({ name: 'AccessDenied' });
+    expect(await sdkFailure(s3.send(new ListPartsCommand({ Bucket: env.bucket, Key: `${other.prefix}x`, UploadId: theirs.UploadId })))).toMatchObject({ name: 'AccessDenied' });
+    expect(await sdkFailure(s3.send(new AbortMultipartUploadCommand({ Bucket: env.bucket, Key: `${other.prefix}x`, UploadId: theirs.UploadId })))).toMatchObject({ name: 'AccessDenied' });
   });
 
   it('pages ListParts with max-parts and part-number-marker', async () => {

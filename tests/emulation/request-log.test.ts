@@ -11,11 +11,13 @@ describe('request log', () => {
     const emulator = createEmulator({ region: 'us-east-1', buckets: ['b1'], identityPoolId: 'us-east-1:11111111-2222-3333-4444-555555555555' });
     const log = emulator.requests;
     const total = REQUEST_LOG_LIMIT + 5;
+    const statuses = new Set<number | undefined>();
     for (let i = 1; i <= total; i++) {
       // A CORS preflight: the cheapest request the emulation answers and logs.
       const res = await emulator.handle(new Request(`${URL_BASE}${i}`, { method: 'OPTIONS', headers: PREFLIGHT }));
-      if (res?.status !== 200) expect(res?.status).toBe(200);
+      statuses.add(res?.status);
     }
+    expect([...statuses]).toEqual([200]);
     expect(emulator.requests).toBe(log);
     expect(log.length).toBe(REQUEST_LOG_LIMIT);
     expect(log[0]).toMatchObject({ operation: 'PreflightRequest', url: `${URL_BASE}6`, status: 200 });
