@@ -4,7 +4,7 @@ import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 
 export default ts.config(
-  { ignores: ['dist/', 'node_modules/', 'public/mockServiceWorker.js', 'infra-policies/rendered/', 'coverage/', 'tmp/'] },
+  { ignores: ['dist/', 'node_modules/', 'src/demo/public/mockServiceWorker.js', 'infra-policies/rendered/', 'coverage/', 'tmp/'] },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs.recommended,

@@ -1,5 +1,6 @@
 /// <reference types="vitest/config" />
-import { defineConfig, type UserConfig } from 'vite';
+import { existsSync, readFileSync } from 'node:fs';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { limit } from './tests/support/limits.ts';
 
@@ -37,41 +38,70 @@ const widget: UserConfig = {
   },
 };
 
-export default defineConfig(({ mode }) =>
-  mode === 'widget'
-    ? widget
-    : {
-        plugins: [svelte()],
-        // Relative asset URLs, so one build works from any path (https://host/, https://host/files/, ...).
-        base: './',
-        server: { host: '127.0.0.1' },
-        preview: { host: '127.0.0.1' },
-        // Lazily imported deps the dev server would otherwise discover mid-session and re-bundle,
-        // reloading the page under the user.
-        optimizeDeps: { include: ['client-zip'] },
-        build: {
-          target: 'es2022',
-          sourcemap: false,
-          rollupOptions: {
-            // The demo's stand-in sign-in page is a page of its own: a service worker cannot
-            // answer the navigation to an authorization endpoint.
-            input: { main: 'index.html', 'demo-sign-in': 'demo-sign-in.html' },
-          },
-        },
-        test: {
-          // Limits, not evidence: a test that waits this long has failed; see tests/support/limits.ts.
-          testTimeout: limit(90_000),
-          hookTimeout: limit(180_000),
-          // Two cores: more files at once only make each wait longer for the CPU.
-          maxWorkers: 2,
-          projects: [
-            { extends: true, test: { name: 'node', include: ['tests/**/*.test.ts'], exclude: BROWSER_TESTS } },
-            {
-              extends: true,
-              // One Chromium, one warmed dev server and one build for every browser file.
-              test: { name: 'browser', include: BROWSER_TESTS, globalSetup: ['tests/support/shared-services.ts'] },
-            },
-          ],
-        },
+/** What only the offline demo needs, beside the app: its config.json and MSW's service worker. */
+const DEMO_FILES = ['config.json', 'mockServiceWorker.js'];
+
+/**
+ * Serves the demo's files in development and writes them into `npm run build:demo`; a production
+ * build gets none of them. An operator's own public/config.json (e.g. pointing at `npm run
+ * local-aws`) wins over the demo's.
+ */
+function demoFiles(build: boolean): Plugin {
+  const read = (name: string) => readFileSync(new URL(`src/demo/public/${name}`, import.meta.url));
+  return {
+name: 'sessionbox-demo-files',
+configureServer(server) {
+  server.middlewares.use((req, res, next) => {
+    const name = req.url?.split('?')[0]?.slice(1) ?? '';
+    if (!DEMO_FILES.includes(name) || existsSync(new URL(`public/${name}`, import.meta.url))) return next();
+    res.setHeader('content-type', name.endsWith('.js') ? 'text/javascript' : 'application/json');
+    res.end(read(name));
+  });
+},
+generateBundle() {
+  if (!build) return;
+  for (const name of DEMO_FILES) this.emitFile({ type: 'asset', fileName: name, source: read(name) });
+},
+  };
+}
+
+export default defineConfig(({ mode, command }) => {
+  if (mode === 'widget') return widget;
+  // `npm start` and `npm run build:demo` carry the demo; `npm run build` is production only.
+  const demo = command === 'serve' || mode === 'demo';
+  return {
+    plugins: [svelte(), ...(demo ? [demoFiles(command === 'build')] : [])],
+    define: { __SESSIONBOX_DEMO__: JSON.stringify(demo) },
+    // Relative asset URLs, so one build works from any path (https://host/, https://host/files/, ...).
+    base: './',
+    server: { host: '127.0.0.1' },
+    preview: { host: '127.0.0.1' },
+    // Lazily imported deps the dev server would otherwise discover mid-session and re-bundle,
+    // reloading the page under the user.
+    optimizeDeps: { include: ['client-zip'] },
+    build: {
+      target: 'es2022',
+      sourcemap: false,
+      rollupOptions: {
+        // The demo's stand-in sign-in page is a page of its own: a service worker cannot
+        // answer the navigation to an authorization endpoint.
+        input: demo ? { main: 'index.html', 'demo-sign-in': 'demo-sign-in.html' } : { main: 'index.html' },
       },
-);
+    },
+    test: {
+      // Limits, not evidence: a test that waits this long has failed; see tests/support/limits.ts.
+      testTimeout: limit(90_000),
+      hookTimeout: limit(180_000),
+      // Two cores: more files at once only make each wait longer for the CPU.
+      maxWorkers: 2,
+      projects: [
+        { extends: true, test: { name: 'node', include: ['tests/**/*.test.ts'], exclude: BROWSER_TESTS } },
+        {
+          extends: true,
+          // One Chromium, one warmed dev server and one build for every browser file.
+          test: { name: 'browser', include: BROWSER_TESTS, globalSetup: ['tests/support/shared-services.ts'] },
+        },
+      ],
+    },
+  };
+});

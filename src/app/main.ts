@@ -1,7 +1,6 @@
 import './theme.css';
 import { mount, type Component } from 'svelte';
 import { cognitoRegion, ConfigError, demoOidcConfig, loadConfig, type AppConfig } from '../lib/config';
-import { StorageError } from '../lib/errors';
 import type { OidcClient, OidcUser } from '../lib/oidc';
 import App from './App.svelte';
 import ConfigErrorPage from './ConfigErrorPage.svelte';
@@ -29,46 +28,7 @@ function failed(message: string, hint?: string): void {
 
 type Core = Promise<[typeof import('../lib/credentials'), typeof import('../lib/storage')]>;
 
-/** In the demo only: lets the browser tests reach the emulation and the stand-in provider. */
-export interface DemoHooks {
-  emulator: import('../mocks/emulator').Emulator;
-  oidc: import('../mocks/oidc').DemoOidc;
-  /** Moves the session's clock, so its ID token looks expired without waiting an hour. */
-  clockSkewMs: number;
-}
-
 const clock = { skewMs: 0 };
-
-async function startDemo(config: AppConfig): Promise<void> {
-  if (!window.isSecureContext || !('serviceWorker' in navigator)) {
-    throw new StorageError(
-      'InsecureContext',
-      `The offline demo runs in a service worker, which browsers only allow on https:// or http://localhost pages, and this page is ${location.origin}. Open it via http://localhost or http://127.0.0.1 instead.`,
-    );
-  }
-  // The only way to the emulation code: real deployments never download it.
-  const [{ startDemoEmulation }, { createDemoOidc }] = await Promise.all([import('../mocks/browser'), import('../mocks/oidc')]);
-  const demo = await startDemoEmulation(config);
-  if (config.oidc) {
-    const oidc = createDemoOidc({
-      issuer: config.oidc.authority,
-      signInPage: new URL('demo-sign-in.html', config.oidc.redirectUri).href,
-      clientId: config.oidc.clientId,
-    });
-    demo.worker.use(...oidc.handlers);
-    const hooks: DemoHooks = {
-      emulator: demo.emulator,
-      oidc,
-      get clockSkewMs() {
-        return clock.skewMs;
-      },
-      set clockSkewMs(ms: number) {
-        clock.skewMs = ms;
-      },
-    };
-    (window as unknown as { sessionboxDemo: DemoHooks }).sessionboxDemo = hooks;
-  }
-}
 
 async function openStorage(config: AppConfig, core: Core, session: Session): Promise<FileStore> {
   const [{ cognitoCredentials }, { Storage }] = await core;
@@ -98,7 +58,8 @@ async function start(): Promise<void> {
   const catalog = initI18n();
   let config: AppConfig;
   try {
-    config = await loadConfig();
+    // Production builds know no demo: a missing config.json or "mode": "demo" is a config error there.
+    config = await loadConfig('config.json', fetch, { demo: __SESSIONBOX_DEMO__ });
   } catch (err) {
     await catalog;
     if (err instanceof ConfigError) show(ConfigErrorPage, { problems: err.problems });
@@ -107,7 +68,7 @@ async function start(): Promise<void> {
   }
   await catalog;
   // The demo signs in with its stand-in provider, on this origin so it works offline.
-  if (config.mode === 'demo') config.oidc ??= demoOidcConfig(location.href);
+  if (__SESSIONBOX_DEMO__ && config.mode === 'demo') config.oidc ??= demoOidcConfig(location.href);
 
   // oidc-client-ts is only downloaded where sign-in is configured.
   const oidcModule = config.oidc ? import('../lib/oidc') : undefined;
@@ -130,7 +91,8 @@ async function start(): Promise<void> {
   }
 
   try {
-    if (config.mode === 'demo') await startDemo(config);
+    // The only way to the emulation code: production builds drop this branch and never download it.
+    if (__SESSIONBOX_DEMO__ && config.mode === 'demo') await (await import('../demo/start')).startDemo(config, clock);
   } catch (err) {
     failed(errorMessage(err), t().start.demoHint);
     return;

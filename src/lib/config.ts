@@ -249,15 +249,31 @@ export function parseConfig(raw: unknown): AppConfig {
   return config;
 }
 
-/** Fetches and validates config.json; a missing file means the offline demo. */
-export async function loadConfig(url = 'config.json', fetchImpl: typeof fetch = fetch): Promise<AppConfig> {
+/**
+ * Fetches and validates config.json. Where the demo is built in (`demo`: the dev server and
+ * `npm run build:demo`), a missing file means the offline demo; a production build refuses both a
+ * missing file and "mode": "demo", so a deployment never falls back to the in-browser emulation.
+ */
+export async function loadConfig(url = 'config.json', fetchImpl: typeof fetch = fetch, opts: { demo?: boolean } = {}): Promise<AppConfig> {
   let res: Response;
   try {
     res = await fetchImpl(url, { cache: 'no-cache' });
   } catch (cause) {
     throw new ConfigError([{ field: 'config.json', message: `could not be fetched (${String(cause)}). Check that it is deployed next to index.html.` }]);
   }
-  if (res.status === 404) return structuredClone(DEMO_CONFIG);
+  // Hosts that answer unknown paths with index.html (an SPA fallback, CloudFront error pages) turn a
+  // missing config.json into a 200 HTML page: that is a missing file too, not a syntax error.
+  const missing = res.status === 404 || (res.ok && /^text\/html\b/i.test(res.headers.get('content-type') ?? ''));
+  if (missing) {
+    if (opts.demo) return structuredClone(DEMO_CONFIG);
+    throw new ConfigError([
+      {
+        field: 'config.json',
+        message:
+          'is missing. Deploy the config.json for your bucket next to index.html (the CloudFormation stack writes it as the output ConfigJson; see public/config.example.json). For the offline demo, build with npm run build:demo instead.',
+      },
+    ]);
+  }
   if (!res.ok) throw new ConfigError([{ field: 'config.json', message: `answered HTTP ${res.status}. Check that it is deployed next to index.html and readable.` }]);
   let raw: unknown;
   try {
@@ -265,7 +281,17 @@ export async function loadConfig(url = 'config.json', fetchImpl: typeof fetch = 
   } catch (cause) {
     throw new ConfigError([{ field: 'config.json', message: `is not valid JSON (${(cause as Error).message}). Fix its syntax.` }]);
   }
-  return parseConfig(raw);
+  const config = parseConfig(raw);
+  if (config.mode === 'demo' && !opts.demo) {
+    throw new ConfigError([
+      {
+        field: 'mode',
+        message:
+          'is "demo", but this is a production build, which has no demo inside. Set "mode": "aws" with your bucket\'s fields, or build the offline demo with npm run build:demo.',
+      },
+    ]);
+  }
+  return config;
 }
 
 const ACCEPT_ITEM = /^(\.[^./\\\s][^/\\\s]*|[a-z0-9][\w.+-]*\/(\*|[a-z0-9][\w.+-]*))$/i;

@@ -145,7 +145,7 @@ describe.each(['light', 'dark'] as const)('axe in %s mode', (scheme) => {
 
       // A guest whose listing is refused gets the drop box.
       await page.evaluate(() =>
-        (window as unknown as { sessionboxDemo: import('../../src/app/main').DemoHooks }).sessionboxDemo.emulator.faults.add({
+        (window as unknown as { sessionboxDemo: import('../../src/demo/start').DemoHooks }).sessionboxDemo.emulator.faults.add({
           match: { service: 's3', operation: 'ListObjectsV2' },
           times: Infinity,
           fault: { status: 403, code: 'AccessDenied', message: 'Access Denied' },

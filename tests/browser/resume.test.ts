@@ -6,7 +6,7 @@
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoHooks } from '../../src/app/main';
+import type { DemoHooks } from '../../src/demo/start';
 import { RESUME_PART_FIELDS, RESUME_RECORD_FIELDS } from '../../src/lib/resume-store';
 import { bytes, downloadedBytes, launchBrowser, newPage, removeTempFiles, startDevServer, tempFile, withoutFilePicker, type Served } from '../support/browser';
 import { referenceCrc32 } from '../support/crc32';

@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoHooks } from '../../src/app/main';
+import type { DemoHooks } from '../../src/demo/start';
 import { bytes, downloadedBytes, launchBrowser, newPage, removeTempFiles, startDevServer, tempFile, type Served } from '../support/browser';
 
 const SHOTS = '/tmp/shots';

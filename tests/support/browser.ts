@@ -3,14 +3,14 @@
 
 import { get } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Download, type Page } from 'playwright-core';
 import { build, createServer, preview, type InlineConfig, type Plugin } from 'vite';
 import { inject } from 'vitest';
-import type { DemoHooks } from '../../src/app/main.ts';
+import type { DemoHooks } from '../../src/demo/start.ts';
 import type { SharedBuild } from './shared-services.ts';
 import { limit } from './limits.ts';
 
@@ -101,7 +101,7 @@ export interface Served {
 const quiet: InlineConfig = { root, logLevel: 'silent', clearScreen: false };
 
 /**
- * Vite's dev server, as `npm start` runs it (demo mode from public/config.json): the run's shared,
+ * Vite's dev server, as `npm start` runs it (demo mode, src/demo/public/config.json): the run's shared,
  * warmed one where there is one (closing it is then a no-op), else one of its own.
  */
 export async function startDevServer(): Promise<Served> {
@@ -162,14 +162,17 @@ export async function builtApp(): Promise<SharedBuild> {
   return { outDir, chunks: await buildApp(outDir) };
 }
 
-/** `vite build` into outDir; returns the JS chunks with the modules each contains. */
-export async function buildApp(outDir: string): Promise<BuiltChunk[]> {
+/**
+ * `vite build` into outDir (`npm run build`, or `npm run build:demo` with mode 'demo'); returns the
+ * JS chunks with the modules each contains.
+ */
+export async function buildApp(outDir: string, mode: 'production' | 'demo' = 'production'): Promise<BuiltChunk[]> {
   // Vitest sets NODE_ENV=test, which would make Vite and Svelte emit a development build.
   const nodeEnv = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
   let result: Awaited<ReturnType<typeof build>>;
   try {
-    result = await build({ ...quiet, mode: 'production', build: { outDir, emptyOutDir: true } });
+    result = await build({ ...quiet, mode, build: { outDir, emptyOutDir: true } });
   } finally {
     process.env.NODE_ENV = nodeEnv;
   }
@@ -254,8 +257,10 @@ export function bytes(size: number, seed = 1): Buffer {
 export async function downloadedBytes(download: Download): Promise<Buffer> {
   const failure = await download.failure();
   if (failure) throw new Error(`download of ${download.suggestedFilename()} failed: ${failure}`);
-  const path = await download.path();
-  return readFile(path);
+  // A stream, not path(): the shared browser is connected remotely, where path() is not available.
+  const chunks: Buffer[] = [];
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** Every URL the page (and its workers) asks for, in order. */

@@ -2,8 +2,8 @@
 // asks for a user name and sends the browser back to redirect_uri with a code and the state. The
 // token endpoint that redeems the code runs in the demo's service worker (src/mocks/oidc.ts).
 
-import './theme.css';
-import './demo-sign-in.css';
+import '../app/theme.css';
+import './sign-in.css';
 
 const TEXT = {
   badRequest: (why: string) => `This sign-in link is not valid: ${why}. Go back to sessionbox and choose “Sign in” again.`,
