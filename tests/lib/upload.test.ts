@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GiB, MiB, TiB } from '../../src/lib/config.ts';
 import { StorageError, storageError } from '../../src/lib/errors.ts';
-import { MAX_PARTS, backoffDelay, partSizeFor, uploadBlob } from '../../src/lib/upload.ts';
+import { MAX_PARTS, backoffDelay, partSizeFor, sleep, uploadBlob } from '../../src/lib/upload.ts';
 import type { UploadProgress, UploadRequest } from '../../src/lib/upload.ts';
+import { rejection, waitFor } from '../support/wait.ts';
 import { FakeTransport, patternBytes, sameBytes } from './fake-transport.ts';
 
 const PART = 5 * MiB;
@@ -20,16 +21,6 @@ function fastRetry(delays: number[] = []): UploadRequest['retry'] {
 
 function req(body: Blob, extra: Partial<UploadRequest> = {}): UploadRequest {
   return { key: 'k', body, partSize: PART, parallelParts: 3, retry: fastRetry(), requestTimeoutMs: 5_000, ...extra };
-}
-
-async function rejection(p: Promise<unknown>): Promise<StorageError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(StorageError);
-    return err as StorageError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('partSizeFor', () => {
@@ -117,7 +108,10 @@ describe('uploadBlob', () => {
   it('keeps exactly parallelParts parts in flight', async () => {
     for (const parallel of [1, 3]) {
       const t = new FakeTransport();
-      t.latencyMs = 10;
+      // A part answers only once `parallel` parts are in flight (or every part has been sent): an
+      // engine that started fewer would stall here, one that started more would show it in the maximum.
+      t.fault = (c) =>
+        c.op === 'uploadPart' ? waitFor(() => t.inFlightParts === parallel || t.count('uploadPart') === 8, `${parallel} parts in flight`).then(() => undefined) : undefined;
       await uploadBlob(t, req(new Blob([new Uint8Array(8 * PART)]), { parallelParts: parallel }));
       expect(t.count('uploadPart')).toBe(8);
       expect(t.maxInFlightParts).toBe(parallel);
@@ -187,15 +181,13 @@ describe('uploadBlob', () => {
 
   it('stops at once on a fatal error, aborting parts in flight', async () => {
     const t = new FakeTransport();
-    t.latencyMs = 5_000;
+    // The other parts never answer unless aborted: the upload can only end by aborting them.
     t.fault = (c) => {
       if (c.op === 'uploadPart' && c.partNumber === 2) throw storageError('AccessDenied', { status: 403 });
+      if (c.op === 'uploadPart') return 'hang';
     };
-    const started = Date.now();
     const err = await rejection(uploadBlob(t, req(new Blob([new Uint8Array(6 * PART)]), { parallelParts: 3 })));
     expect(err.code).toBe('AccessDenied');
-    // Well under the 5 s the other parts would take: they were aborted, not awaited.
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(t.calls.filter((c) => c.op === 'uploadPart' && c.partNumber === 2).length).toBe(1);
     const inFlight = t.calls.filter((c) => c.op === 'uploadPart' && c.partNumber !== 2);
     expect(inFlight.map((c) => c.partNumber).sort()).toEqual([1, 3]);
@@ -255,11 +247,11 @@ describe('uploadBlob', () => {
 
   it('cancels: aborts requests in flight and the multipart upload', async () => {
     const t = new FakeTransport();
-    t.latencyMs = 1000;
+    // Parts never answer unless aborted: exactly the first three are in flight when the cancel comes.
+    t.fault = (c) => (c.op === 'uploadPart' ? 'hang' : undefined);
     const ac = new AbortController();
     const p = uploadBlob(t, req(new Blob([new Uint8Array(6 * PART)]), { signal: ac.signal }));
-    for (let i = 0; i < 200 && t.inFlightParts < 3; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(t.inFlightParts).toBe(3);
+    await waitFor(() => t.inFlightParts === 3, 'three parts in flight');
     ac.abort();
     const err = await rejection(p);
     expect(err.code).toBe('Aborted');
@@ -278,23 +270,29 @@ describe('uploadBlob', () => {
       if (c.op === 'uploadPart') throw storageError('SlowDown', { status: 503 });
     };
     const ac = new AbortController();
-    // Real sleep with a long delay: the cancel must cut it short.
-    const p = uploadBlob(t, req(new Blob([new Uint8Array(2 * PART)]), { signal: ac.signal, retry: { baseDelayMs: 60_000, random: () => 1 } }));
-    await new Promise((r) => setTimeout(r, 30));
+    // The real sleep with a long delay (an hour): the cancel must cut it short.
+    const waits: number[] = [];
+    const retry = { baseDelayMs: 3_600_000, maxDelayMs: 3_600_000, random: () => 1, sleep: (ms: number, signal: AbortSignal) => (waits.push(ms), sleep(ms, signal)) };
+    const p = uploadBlob(t, req(new Blob([new Uint8Array(2 * PART)]), { signal: ac.signal, retry }));
+    await waitFor(() => waits.length > 0, 'a backoff wait to start');
     ac.abort();
     const err = await rejection(p);
     expect(err.code).toBe('Aborted');
+    // Cut short: no attempt after the one that failed, for either part.
+    expect(t.calls.filter((c) => c.op === 'uploadPart').every((c) => c.attempt === 1)).toBe(true);
     expect(t.count('abortMultipartUpload')).toBe(1);
     expect(t.uploads.size).toBe(0);
   });
 
   it('cancels a single PutObject, and refuses to start when already cancelled', async () => {
     const t = new FakeTransport();
-    t.latencyMs = 1000;
+    t.fault = (c) => (c.op === 'putObject' ? 'hang' : undefined);
     const ac = new AbortController();
     const p = uploadBlob(t, req(new Blob(['abc']), { signal: ac.signal }));
-    setTimeout(() => ac.abort(), 10);
+    await waitFor(() => t.count('putObject') === 1, 'the PutObject to be sent');
+    ac.abort();
     expect((await rejection(p)).code).toBe('Aborted');
+    expect(t.calls.map((c) => [c.op, c.signal?.aborted])).toEqual([['putObject', true]]);
     expect(t.objects.size).toBe(0);
     const t2 = new FakeTransport();
     expect((await rejection(uploadBlob(t2, req(new Blob(['abc']), { signal: AbortSignal.abort() })))).code).toBe('Aborted');
