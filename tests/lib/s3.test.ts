@@ -9,6 +9,7 @@ import { DEMO_CONFIG } from '../../src/lib/config.ts';
 import type { CredentialSource, SessionCredentials } from '../../src/lib/credentials.ts';
 import { StorageError } from '../../src/lib/errors.ts';
 import { createS3Client, sdkTransport, send, toStorageError } from '../../src/lib/s3.ts';
+import { rejection, waitFor } from '../support/wait.ts';
 
 const HOST = 'https://bkt.s3.us-east-1.amazonaws.com';
 const config = { ...DEMO_CONFIG, bucket: 'bkt' };
@@ -76,16 +77,6 @@ function fakeSource() {
       })()),
   };
   return src satisfies CredentialSource;
-}
-
-async function rejection(p: Promise<unknown>): Promise<StorageError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(StorageError);
-    return err as StorageError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('createS3Client', () => {
@@ -203,13 +194,21 @@ describe('sdkTransport', () => {
 
   it('aborts a request in flight', async () => {
     const t = sdkTransport(createS3Client(config, fakeSource()), 'bkt');
-    answer = () => new Promise((r) => setTimeout(() => r(new HttpResponse(null, { headers: { etag: '"x"' } })), 2000));
+    // S3 answers only when the test says so, which is after the abort has settled the request.
+    let answerNow!: () => void;
+    const answered = new Promise<void>((r) => (answerNow = r));
+    answer = async () => {
+      await answered;
+      return new HttpResponse(null, { headers: { etag: '"x"' } });
+    };
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 20);
-    const started = Date.now();
-    const err = await rejection(t.putObject({ key: 'a', body: new Blob(['x']), overwrite: false }, { signal: ac.signal }));
+    const put = t.putObject({ key: 'a', body: new Blob(['x']), overwrite: false }, { signal: ac.signal });
+    await waitFor(() => seen.length === 1, 'the PutObject to reach S3');
+    ac.abort();
+    const err = await rejection(put);
     expect(err.code).toBe('Aborted');
-    expect(Date.now() - started).toBeLessThan(1000);
+    answerNow();
+    expect(seen.map((s) => s.method)).toEqual(['PUT']);
   });
 
   it('refuses answers without an ETag (CORS not exposing it)', async () => {
@@ -249,7 +248,7 @@ describe('toStorageError', () => {
     expect(toStorageError(sdkError('SignatureDoesNotMatch', 403)).message).toMatch(/region.*clock/);
     expect(toStorageError(sdkError('Weird', 409, 'odd thing'))).toMatchObject({ code: 'Weird', status: 409, retryable: false });
     expect(toStorageError(sdkError('Weird', 409, 'odd thing')).message).toMatch(/Weird \(HTTP 409\): odd thing/);
-    expect(toStorageError(sdkError('InternalError', 500))).toMatchObject({ retryable: true });
+    expect(toStorageError(sdkError('InternalError', 500))).toMatchObject({ code: 'InternalError', status: 500, retryable: true });
     expect(toStorageError(new TypeError('Failed to fetch'))).toMatchObject({ code: 'NetworkError', retryable: true });
     expect(toStorageError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toMatchObject({ code: 'NetworkError' });
     expect(toStorageError(new DOMException('aborted', 'AbortError'))).toMatchObject({ code: 'Aborted' });
