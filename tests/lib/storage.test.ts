@@ -13,6 +13,9 @@ import { DeleteError, Storage, type Entry, type OpenOptions } from '../../src/li
 import type { UploadProgress } from '../../src/lib/upload.ts';
 import { DEFAULTS, TEST_PROVIDER, fakeIdToken, s3Error, seedObject, storedText, useEmulation, testConfig } from '../support/emulation.ts';
 import { iamAuthorizer } from '../support/iam-authorizer.ts';
+import { limit } from '../support/limits.ts';
+import { probes } from '../support/s3.ts';
+import { rejection, waitFor } from '../support/wait.ts';
 import { patternBytes } from './fake-transport.ts';
 
 // AWS's documented example access key id, assembled so that secret scanners do not flag the file.
@@ -25,7 +28,7 @@ const config: AppConfig = testConfig();
 const OPEN: OpenOptions = {
   signedIn: true,
   s3: { expectContinueHeader: false },
-  engine: { retry: { baseDelayMs: 1, maxDelayMs: 5 }, requestTimeoutMs: 5_000 },
+  engine: { retry: { baseDelayMs: 1, maxDelayMs: 5 }, requestTimeoutMs: limit(5_000) },
 };
 const GUEST: OpenOptions = { ...OPEN, signedIn: false };
 
@@ -42,16 +45,6 @@ async function openGuest(extra: Partial<OpenOptions> = {}): Promise<{ storage: S
   const creds = cognitoCredentials({ identityPoolId: config.identityPoolId, region: config.region });
   const storage = await Storage.open(config, creds, { ...GUEST, ...extra, signedIn: false, engine: { ...GUEST.engine, ...extra.engine } });
   return { storage, creds };
-}
-
-async function rejection(p: Promise<unknown>): Promise<StorageError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(StorageError);
-    return err as StorageError;
-  }
-  throw new Error('expected a rejection');
 }
 
 async function listAll(storage: Storage, folder: string, maxKeys?: number): Promise<Entry[]> {
@@ -78,8 +71,17 @@ function storedKeys(): string[] {
   return Array.from({ length: keys.length }, (_, i) => keys.at(i)!);
 }
 
-function ops(operation: string): number {
-  return env.emulator.requests.filter((r) => r.operation === operation).length;
+const { count: ops, s3Calls } = probes(env);
+
+/**
+ * After a cancel: every part request was held by the emulation (fault `hold: 'parts'`) and, with no
+ * release from the test, the client's abort ended each one unanswered. Nothing was stored by a part.
+ */
+async function expectPartsAbortedUnanswered(): Promise<void> {
+  await waitFor(() => env.emulator.faults.held('parts') === 0, 'the held parts to be aborted by the client');
+  const parts = env.emulator.requests.filter((r) => r.operation === 'UploadPart');
+  expect(parts.length).toBeGreaterThanOrEqual(2);
+  expect(parts.map((r) => [r.fault, r.status])).toEqual(parts.map(() => ['hold', 0]));
 }
 
 describe('Storage.open', () => {
@@ -215,19 +217,17 @@ describe('Storage operations', () => {
 
   it('cancelling a multipart upload leaves no upload and no object behind', async () => {
     const { storage } = await open();
-    env.emulator.faults.add({ match: { operation: 'UploadPart' }, times: Infinity, fault: { delayMs: 300 } });
+    // Parts are held by the emulation: they are on their way, unanswered, when the cancel comes.
+    env.emulator.faults.add({ match: { operation: 'UploadPart' }, times: Infinity, fault: { hold: 'parts' } });
     const ac = new AbortController();
     const p = storage.upload('cancel.bin', new Blob([new Uint8Array(16 * MiB)]), { signal: ac.signal });
-    // Wait until parts are on their way, then cancel.
-    for (let i = 0; i < 100 && ops('UploadPart') < 2; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(ops('UploadPart')).toBeGreaterThanOrEqual(2);
+    await waitFor(() => env.emulator.faults.held('parts') >= 2, 'two parts on their way');
     ac.abort();
     expect((await rejection(p)).code).toBe('Aborted');
     expect(ops('CreateMultipartUpload')).toBe(1);
-    expect(ops('AbortMultipartUpload')).toBe(1);
+    expect(s3Calls().filter((c) => c.startsWith('AbortMultipartUpload'))).toEqual(['AbortMultipartUpload 204']);
     expect(ops('CompleteMultipartUpload')).toBe(0);
-    // Parts delayed in the emulator may still land after the abort; give them time, then check.
-    await new Promise((r) => setTimeout(r, 400));
+    await expectPartsAbortedUnanswered();
     expect(env.emulator.store.listUploads(env.bucket)).toEqual([]);
     expect(env.emulator.store.head(env.bucket, `${storage.prefix}cancel.bin`)).toBeUndefined();
   });
@@ -242,8 +242,9 @@ describe('Storage operations', () => {
   });
 
   it('survives transient failures: 500, dropped connections, a part that never answers', async () => {
-    // Long enough for a 5 MiB part on a busy machine, short enough to keep the test quick.
-    const { storage } = await open({ engine: { requestTimeoutMs: 1_500 } });
+    // The hung part ends by this timeout: long enough for a healthy 5 MiB part on a busy machine
+    // (scaled by SESSIONBOX_TEST_SLOWDOWN), short enough to keep the test quick.
+    const { storage } = await open({ engine: { requestTimeoutMs: limit(3_000) } });
     env.emulator.faults.add({ match: { operation: 'UploadPart', partNumber: 1 }, fault: { status: 500 } });
     env.emulator.faults.add({ match: { operation: 'UploadPart', partNumber: 2 }, fault: { drop: true } });
     env.emulator.faults.add({ match: { operation: 'UploadPart', partNumber: 3 }, fault: { hang: true } });
@@ -371,9 +372,6 @@ describe('Storage operations', () => {
 });
 
 describe('guests: a drop box under the real guest policy', () => {
-  /** The S3 requests made so far, with their answers, e.g. 'PutObject 200'. */
-  const s3Calls = () => env.emulator.requests.filter((r) => r.service === 's3').map((r) => `${r.operation} ${r.status}`);
-
   function expectAccessDenied(err: StorageError): void {
     expect(err.code).toBe('AccessDenied');
     expect(err.status).toBe(403);
@@ -417,17 +415,16 @@ describe('guests: a drop box under the real guest policy', () => {
 
   it('cancelling a multipart upload aborts it on the server', async () => {
     const { storage } = await openGuest();
-    env.emulator.faults.add({ match: { operation: 'UploadPart' }, times: Infinity, fault: { delayMs: 300 } });
+    env.emulator.faults.add({ match: { operation: 'UploadPart' }, times: Infinity, fault: { hold: 'parts' } });
     const ac = new AbortController();
     const p = storage.upload('cancel.bin', new Blob([new Uint8Array(16 * MiB)]), { signal: ac.signal });
-    for (let i = 0; i < 100 && ops('UploadPart') < 2; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(ops('UploadPart')).toBeGreaterThanOrEqual(2);
+    await waitFor(() => env.emulator.faults.held('parts') >= 2, 'two parts on their way');
     ac.abort();
     expect((await rejection(p)).code).toBe('Aborted');
     // The engine swallows a failed abort (the lifecycle rule is the backstop), so check the answer.
     expect(s3Calls().filter((c) => c.startsWith('AbortMultipartUpload'))).toEqual(['AbortMultipartUpload 204']);
     expect(ops('CompleteMultipartUpload')).toBe(0);
-    await new Promise((r) => setTimeout(r, 400));
+    await expectPartsAbortedUnanswered();
     expect(env.emulator.store.listUploads(env.bucket)).toEqual([]);
     expect(env.emulator.store.head(env.bucket, `${storage.prefix}cancel.bin`)).toBeUndefined();
   });
