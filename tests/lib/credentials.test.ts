@@ -5,7 +5,7 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cognitoCredentials, staticCredentials } from '../../src/lib/credentials.ts';
-import { StorageError } from '../../src/lib/errors.ts';
+import { rejection, waitFor } from '../support/wait.ts';
 
 const POOL = 'us-east-1:11111111-2222-4333-8444-555555555555';
 const ENDPOINT = 'https://cognito-identity.us-east-1.amazonaws.com/';
@@ -22,7 +22,8 @@ let lifetimeS = 3600;
 let keyPrefix = 'ASIA';
 let withToken = true;
 let idSeq = 0;
-let delayMs = 0;
+/** While set, Cognito records each request but answers only once this resolves. */
+let answersHeld: Promise<void> | undefined;
 let failNext: { target: string; type: string; status?: number }[] = [];
 const known = new Set<string>();
 
@@ -31,7 +32,7 @@ function cognito(url: string) {
     const target = (request.headers.get('x-amz-target') ?? '').replace('AWSCognitoIdentityService.', '');
     const body = (await request.json()) as Record<string, unknown>;
     calls.push({ target, body });
-    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+    await answersHeld;
     const fail = failNext.findIndex((f) => f.target === target);
     if (fail >= 0) {
       const [f] = failNext.splice(fail, 1);
@@ -69,7 +70,7 @@ beforeEach(() => {
   lifetimeS = 3600;
   keyPrefix = 'ASIA';
   withToken = true;
-  delayMs = 0;
+  answersHeld = undefined;
   failNext = [];
 });
 afterEach(() => vi.restoreAllMocks());
@@ -80,19 +81,19 @@ function source(extra: Partial<Parameters<typeof cognitoCredentials>[0]> = {}) {
 
 const count = (target: string) => calls.filter((c) => c.target === target).length;
 
+/** Holds Cognito's answers until the returned function is called. */
+function holdAnswers(): () => void {
+  let release!: () => void;
+  answersHeld = new Promise((r) => (release = r));
+  return () => {
+    answersHeld = undefined;
+    release();
+  };
+}
+
 function memoryCache() {
   const m = new Map<string, string>();
   return { map: m, getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), removeItem: (k: string) => void m.delete(k) };
-}
-
-async function rejection(p: Promise<unknown>): Promise<StorageError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(StorageError);
-    return err as StorageError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('cognitoCredentials', () => {
@@ -135,8 +136,12 @@ describe('cognitoCredentials', () => {
   it('refresh() renews, and concurrent calls share one request', async () => {
     const src = source();
     const a = await src.get();
-    delayMs = 30;
-    const results = await Promise.all([src.refresh(), src.refresh(), src.get(), src.refresh()]);
+    // Every caller arrives while the renewal is still unanswered.
+    const release = holdAnswers();
+    const all = Promise.all([src.refresh(), src.refresh(), src.get(), src.refresh()]);
+    await waitFor(() => count('GetCredentialsForIdentity') === 2, 'the renewal to reach Cognito');
+    release();
+    const results = await all;
     expect(count('GetCredentialsForIdentity')).toBe(2);
     for (const r of results) expect(r).toBe(results[0]);
     expect(results[0]).not.toBe(a);
@@ -144,9 +149,12 @@ describe('cognitoCredentials', () => {
   });
 
   it('concurrent first calls share one GetId and one GetCredentialsForIdentity', async () => {
-    delayMs = 20;
+    const release = holdAnswers();
     const src = source();
-    const [a, b] = await Promise.all([src.get(), src.get()]);
+    const both = Promise.all([src.get(), src.get()]);
+    await waitFor(() => count('GetId') === 1, 'GetId to reach Cognito');
+    release();
+    const [a, b] = await both;
     expect(a).toBe(b);
     expect(count('GetId')).toBe(1);
     expect(count('GetCredentialsForIdentity')).toBe(1);
@@ -244,7 +252,7 @@ describe('cognitoCredentials', () => {
     await src.get();
     await src.refresh();
     failNext = [{ target: 'GetCredentialsForIdentity', type: 'NotAuthorizedException' }];
-    await src.refresh().catch(() => {});
+    expect((await rejection(src.refresh())).code).toBe('NotAuthorized');
     for (const s of spies) expect(s).not.toHaveBeenCalled();
   });
 });
