@@ -14,6 +14,8 @@ import { RESUME_PART_FIELDS, RESUME_RECORD_FIELDS, ResumeStore, STALE_AFTER_MS, 
 import { Storage, type OpenOptions } from '../../src/lib/storage.ts';
 import { referenceCrc32 } from '../support/crc32.ts';
 import { TEST_PROVIDER, fakeIdToken, useEmulation, testConfig } from '../support/emulation.ts';
+import { limit } from '../support/limits.ts';
+import { waitFor } from '../support/wait.ts';
 import { patternBytes } from './fake-transport.ts';
 
 const env = useEmulation();
@@ -24,7 +26,7 @@ const OPEN: OpenOptions = {
   signedIn: true,
   s3: { expectContinueHeader: false },
   // Every part checksummed: the in-process emulation is faster than the app's threshold.
-  engine: { retry: { baseDelayMs: 1, maxDelayMs: 5 }, requestTimeoutMs: 10_000, checksumBelowBytesPerSecond: Infinity },
+  engine: { retry: { baseDelayMs: 1, maxDelayMs: 5 }, requestTimeoutMs: limit(10_000), checksumBelowBytesPerSecond: Infinity },
 };
 
 let dbCount = 0;
@@ -48,12 +50,18 @@ const sentParts = (uploadId?: string) =>
     .filter((r) => r.operation === 'UploadPart' && r.status === 200 && (!uploadId || r.url.includes(uploadId)))
     .map((r) => r.partNumber);
 
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** The queue writes the resume store without waiting: the (only) record once it holds `parts` parts. */
+function recordWithParts(resume: ResumeStore, parts: number): Promise<ResumeRecord> {
+  return waitFor(async () => {
+    const [rec] = await resume.list();
+    return rec && rec.parts.length >= parts ? rec : undefined;
+  }, `${parts} parts in the resume record`);
+}
+
+/** Waits until the queue has forgotten every upload (it removes records without waiting), then checks the store is empty. */
+async function forgotten(resume: ResumeStore): Promise<void> {
+  await waitFor(async () => (await resume.list()).length === 0, 'the resume record to be removed');
+  expect(await resume.list()).toEqual([]);
 }
 
 /** Every record in the database, of every scope, straight from IndexedDB. */
@@ -208,18 +216,14 @@ describe('UploadQueue with a resume store (a reload in the middle)', () => {
     // Part 3 never answers: the first page "dies" with parts 1 and 2 on the server.
     const release = env.emulator.faults.add({ match: { service: 's3', operation: 'UploadPart', partNumber: 3 }, fault: { hang: true }, times: Infinity });
     const [item1] = q1.add([file(data)], 'docs/') as [UploadItem];
-    await until(() => item1.loaded >= 2 * 5 * MiB);
-    let rec: ResumeRecord | undefined;
-    for (let i = 0; i < 100 && (rec?.parts.length ?? 0) < 2; i++) {
-      rec = (await resume1.list())[0];
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(rec?.parts.map((p) => p.partNumber)).toEqual([1, 2]);
+    await waitFor(() => item1.loaded >= 2 * 5 * MiB, 'parts 1 and 2 to be sent');
+    const rec = await recordWithParts(resume1, 2);
+    expect(rec.parts.map((p) => p.partNumber)).toEqual([1, 2]);
     // Each with the CRC32 of its bytes, for the resume to check the file against.
-    expect(rec?.parts.map((p) => p.crc32)).toEqual([1, 2].map((n) => referenceCrc32(data.subarray((n - 1) * 5 * MiB, n * 5 * MiB))));
+    expect(rec.parts.map((p) => p.crc32)).toEqual([1, 2].map((n) => referenceCrc32(data.subarray((n - 1) * 5 * MiB, n * 5 * MiB))));
     // The page goes away: requests stop without a cancel (a pause is the closest in one process).
     q1.pause(item1);
-    await until(() => item1.status === 'paused');
+    await waitFor(() => item1.status === 'paused', 'the upload to pause');
     release();
     resume1.close();
     storage1.destroy();
@@ -231,16 +235,15 @@ describe('UploadQueue with a resume store (a reload in the middle)', () => {
     await q2.ready;
     expect(q2.unfinished.map((r) => [r.path, r.size])).toEqual([['docs/big.bin', data.length]]);
     const [item2] = q2.add([file(data.slice())], 'docs/') as [UploadItem];
-    await until(() => item2.resumed !== undefined);
+    await waitFor(() => item2.resumed !== undefined, 'the upload to resume');
     expect(item2.resumed).toEqual({ kept: 2, of: 5 });
     expect(q2.unfinished).toEqual([]);
-    await until(() => item2.status === 'done', 20_000);
+    await waitFor(() => item2.status === 'done', 'the resumed upload to finish');
     expect(env.emulator.requests.some((r) => r.operation === 'CreateMultipartUpload')).toBe(false);
     expect(sentParts().sort()).toEqual([3, 4, 5]);
     const stored = await env.emulator.store.read(env.bucket, `${storage2.prefix}docs/big.bin`);
     expect(Buffer.from(await stored!.arrayBuffer()).equals(Buffer.from(data))).toBe(true);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(await resume2.list()).toEqual([]);
+    await forgotten(resume2);
     // Another identity never saw it.
     const stranger = new ResumeStore({ bucket: config.bucket, prefix: 'users/us-east-1:someone-else/', dbName });
     expect(await stranger.list()).toEqual([]);
@@ -253,17 +256,16 @@ describe('UploadQueue with a resume store (a reload in the middle)', () => {
     const q = new UploadQueue(storage, { resume });
     const release = env.emulator.faults.add({ match: { service: 's3', operation: 'UploadPart', partNumber: 2 }, fault: { hang: true }, times: Infinity });
     const [item] = q.add([file(patternBytes(2 * 5 * MiB + 7), 'drop.bin')], '') as [UploadItem];
-    await until(() => item.loaded >= 5 * MiB);
+    await waitFor(() => item.loaded >= 5 * MiB, 'part 1 to be sent');
     q.pause(item);
-    await until(() => item.status === 'paused');
+    await waitFor(() => item.status === 'paused', 'the upload to pause');
     release();
     const uploadId = item.resumeFrom!.uploadId;
     expect(env.emulator.store.getUpload(uploadId)).toBeDefined();
     q.cancel(item);
     expect(item.status).toBe('cancelled');
-    await until(() => env.emulator.store.getUpload(uploadId) === undefined);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(await resume.list()).toEqual([]);
+    await waitFor(() => env.emulator.store.getUpload(uploadId) === undefined, 'the multipart upload to be aborted');
+    await forgotten(resume);
   });
 
   it('at start-up aborts and drops remembered uploads older than six days, and lists the rest', async () => {
@@ -344,12 +346,11 @@ describe('UploadQueue with kept file handles (File System Access)', () => {
     await q.ready;
     const release = env.emulator.faults.add({ match: { service: 's3', operation: 'UploadPart', partNumber: 3 }, fault: { hang: true }, times: Infinity });
     const [item] = q.add([{ file: file(data), handle: handle as FileSystemFileHandle }], 'docs/') as [UploadItem];
-    await until(() => item.loaded >= 2 * 5 * MiB);
-    await until(() => item.sent.size === 2);
-    await new Promise((r) => setTimeout(r, 50));
-    expect((await resume.list())[0]?.handle).toBe(handle);
+    await waitFor(() => item.loaded >= 2 * 5 * MiB, 'parts 1 and 2 to be sent');
+    await waitFor(() => item.sent.size === 2, 'parts 1 and 2 to be confirmed');
+    expect((await recordWithParts(resume, 2)).handle).toBe(handle);
     q.pause(item);
-    await until(() => item.status === 'paused');
+    await waitFor(() => item.status === 'paused', 'the upload to pause');
     release();
     resume.close();
     storage.destroy();
@@ -378,15 +379,14 @@ describe('UploadQueue with kept file handles (File System Access)', () => {
     const [item] = q.items as [UploadItem];
     expect(item.path).toBe('docs/big.bin');
     expect(item.handle).toBe(handle);
-    await until(() => item.status === 'done', 20_000);
+    await waitFor(() => item.status === 'done', 'the resumed upload to finish');
     expect(item.resumed).toEqual({ kept: 2, of: 5 });
     expect(handle.requests).toBe(0);
     expect(env.emulator.requests.some((r) => r.operation === 'CreateMultipartUpload')).toBe(false);
     expect(sentParts().sort()).toEqual([3, 4, 5]);
     const stored = await env.emulator.store.read(env.bucket, `${storage.prefix}docs/big.bin`);
     expect(Buffer.from(await stored!.arrayBuffer()).equals(Buffer.from(data))).toBe(true);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(await resume.list()).toEqual([]);
+    await forgotten(resume);
   });
 
   it('asks for permission with one click where the browser wants it, then continues', async () => {
@@ -406,7 +406,7 @@ describe('UploadQueue with kept file handles (File System Access)', () => {
     expect(handle.requests).toBe(1);
     expect(q.unfinished).toEqual([]);
     const [item] = q.items as [UploadItem];
-    await until(() => item.status === 'done', 20_000);
+    await waitFor(() => item.status === 'done', 'the resumed upload to finish');
     expect(sentParts().sort()).toEqual([3, 4, 5]);
     const stored = await env.emulator.store.read(env.bucket, `${storage.prefix}docs/big.bin`);
     expect(Buffer.from(await stored!.arrayBuffer()).equals(Buffer.from(data))).toBe(true);
