@@ -8,13 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_CONFIG, MiB, type AppConfig } from '../../src/lib/config.ts';
 import { cognitoCredentials, type CredentialSource } from '../../src/lib/credentials.ts';
 import { fetchCognitoCredentials } from '../../src/lib/cognito-fetch.ts';
-import { StorageError } from '../../src/lib/errors.ts';
 import { fetchTransport } from '../../src/lib/fetch-transport.ts';
 import { createS3Client, sdkTransport } from '../../src/lib/s3.ts';
 import type { UploadTransport } from '../../src/lib/transport.ts';
 import { uploadBlob, type UploadRequest } from '../../src/lib/upload.ts';
 import { DEFAULTS, seedObject, storedText, useEmulation } from '../support/emulation.ts';
 import { iamAuthorizer } from '../support/iam-authorizer.ts';
+import { limit } from '../support/limits.ts';
+import { probes } from '../support/s3.ts';
+import { rejection, waitFor } from '../support/wait.ts';
 import { patternBytes } from '../lib/fake-transport.ts';
 
 const env = useEmulation({ authorize: iamAuthorizer({ bucket: DEFAULTS.bucket }) });
@@ -44,26 +46,9 @@ const transports: Array<[string, () => Client]> = [
 ];
 
 /** Fast retries, so the transient-failure tests do not wait for real backoff. */
-const ENGINE: Partial<UploadRequest> = { partSize: 5 * MiB, parallelParts: 3, retry: { baseDelayMs: 1, maxDelayMs: 5 }, requestTimeoutMs: 10_000 };
+const ENGINE: Partial<UploadRequest> = { partSize: 5 * MiB, parallelParts: 3, retry: { baseDelayMs: 1, maxDelayMs: 5 }, requestTimeoutMs: limit(10_000) };
 
-async function rejection(p: Promise<unknown>): Promise<StorageError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(StorageError);
-    return err as StorageError;
-  }
-  throw new Error('expected a rejection');
-}
-
-/** The S3 requests made so far with their answers, e.g. 'PutObject 200'. */
-const s3Calls = () => env.emulator.requests.filter((r) => r.service === 's3').map((r) => `${r.operation} ${r.status}`);
-const count = (operation: string) => env.emulator.requests.filter((r) => r.operation === operation).length;
-
-async function storedBytes(key: string): Promise<Buffer | undefined> {
-  const blob = await env.emulator.store.read(env.bucket, key);
-  return blob && Buffer.from(await blob.arrayBuffer());
-}
+const { abortedWhileHeld, count, s3Calls, storedBytes } = probes(env);
 
 describe.each(transports)('%s', (_name, make) => {
   /** A client for a new guest identity and the prefix its drop box is under. */
@@ -101,16 +86,17 @@ describe.each(transports)('%s', (_name, make) => {
   it('cancelling a multipart upload aborts it: no upload and no object remain', async () => {
     const { transport, prefix } = await guest();
     const key = `${prefix}cancel.bin`;
-    env.emulator.faults.add({ match: { operation: 'UploadPart' }, times: Infinity, fault: { delayMs: 250 } });
+    // Parts are held by the emulation: on their way, unanswered, when the cancel comes.
+    env.emulator.faults.add({ match: { operation: 'UploadPart' }, times: Infinity, fault: { hold: 'parts' } });
     const ac = new AbortController();
     const p = uploadBlob(transport, { ...ENGINE, key, body: new Blob([patternBytes(16 * MiB, 3)]), signal: ac.signal });
-    for (let i = 0; i < 200 && count('UploadPart') < 2; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(count('UploadPart')).toBeGreaterThanOrEqual(2);
+    await waitFor(() => env.emulator.faults.held('parts') >= 2, 'two parts on their way');
     ac.abort();
     expect((await rejection(p)).code).toBe('Aborted');
     expect(s3Calls().filter((c) => c.startsWith('AbortMultipartUpload'))).toEqual(['AbortMultipartUpload 204']);
     expect(count('CompleteMultipartUpload')).toBe(0);
-    await new Promise((r) => setTimeout(r, 300));
+    // Never released by the test: the client's abort ended every part, unanswered.
+    expect((await abortedWhileHeld('parts')).length).toBe(count('UploadPart'));
     expect(env.emulator.store.listUploads(env.bucket)).toEqual([]);
     expect(env.emulator.store.head(env.bucket, key)).toBeUndefined();
   });

@@ -3,8 +3,10 @@
 
 import { createHash } from 'node:crypto';
 import { ClientRequest } from 'node:http';
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
+import type { RequestLogEntry } from '../../src/mocks/emulator.ts';
 import type { Emulation } from './emulation.ts';
+import { waitFor } from './wait.ts';
 
 /** The SHA-256 of some bytes, in hex. */
 export function sha256(bytes: Uint8Array): string {
@@ -24,6 +26,17 @@ export function probes(env: Emulation) {
     storedBytes: async (key: string, bucket = env.bucket): Promise<Buffer | undefined> => {
       const blob = await env.emulator.store.read(bucket, key);
       return blob && Buffer.from(await blob.arrayBuffer());
+    },
+    /**
+     * For requests a `hold` fault named `name` keeps and the test never releases: waits until none is
+     * held any more, which only the client's abort can bring about, and asserts that every request
+     * the log shows as held went unanswered (status 0). Returns those log entries, in arrival order.
+     */
+    abortedWhileHeld: async (name: string): Promise<RequestLogEntry[]> => {
+      await waitFor(() => env.emulator.faults.held(name) === 0, `the requests held as "${name}" to be aborted by the client`);
+      const held = env.emulator.requests.filter((r) => r.fault === 'hold');
+      expect(held.map((r) => `${r.operation} ${r.status}`)).toEqual(held.map((r) => `${r.operation} 0`));
+      return held;
     },
     /** The SHA-256 of the bytes stored under `key`, or undefined. */
     storedSha256: async (key: string, bucket = env.bucket): Promise<string | undefined> => {
