@@ -1,8 +1,7 @@
 // The production build on a static host, against the local AWS emulation over real HTTP on another
 // origin (so CORS is exercised), plus the pages shown when the configuration is wrong.
 
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prefixAuthorizer } from '../../src/mocks/authorize';
 import { createEmulator, type Emulator } from '../../src/mocks/emulator';
@@ -15,18 +14,20 @@ import {
   launchBrowser,
   newPage,
   recordRequests,
+  row,
   startPreview,
   strictCsp,
   watchCsp,
   removeTempFiles,
   tempFile,
-  type BuiltChunk,
   type Served,
 } from '../support/browser';
 import type { SharedBuild } from '../support/shared-services';
 import { iamAuthorizer } from '../support/iam-authorizer';
+import { limit, waitFor } from '../support/wait';
 
-const SHOTS = '/tmp/shots';
+/** expect.poll gives up after 1 s by default: far too soon on a loaded machine. A limit, not evidence. */
+const POLL = { timeout: limit(30_000) };
 const BUCKET = 'sessionbox-e2e';
 /** A second bucket of the same emulation, deployed with the shipped IAM policies (guests: a drop box). */
 const POLICY_BUCKET = 'sessionbox-e2e-policies';
@@ -35,7 +36,6 @@ const ODD_NAME = 'häll o+%#&=😀.txt';
 
 let browser: Browser;
 let outDir: string;
-let chunks: BuiltChunk[];
 let emulator: Emulator;
 let s3: { url: string; close(): Promise<void> };
 let site: Served;
@@ -57,7 +57,7 @@ beforeAll(async () => {
   const launching = launchBrowser();
   let build: SharedBuild;
   [build, s3] = await Promise.all([builtApp(), serveEmulator(emulator, { port: 0, host: '127.0.0.1' })]);
-  ({ outDir, chunks } = build);
+  ({ outDir } = build);
   const endpoint = s3.url.replace(/\/$/, '');
   const config = {
     mode: 'aws',
@@ -74,7 +74,7 @@ beforeAll(async () => {
   ]);
   expect(site.url.replace(/\/$/, '')).toBe(origin);
   browser = await launching;
-}, 120_000);
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -84,26 +84,7 @@ afterAll(async () => {
   await s3?.close();
 });
 
-function row(page: Page, name: string) {
-  return page.getByRole('row').filter({ has: page.getByText(name, { exact: true }) });
-}
-
-/** Chunks that hold emulation code: the demo path is the only one allowed to load them. */
-function emulationChunks(): string[] {
-  return chunks
-    .filter((c) => c.moduleIds.some((id) => /[/\\]src[/\\]mocks[/\\]|[/\\]node_modules[/\\](msw|@mswjs)[/\\]/.test(id)))
-    .map((c) => c.fileName);
-}
-
 describe('built app against the local AWS over HTTP', () => {
-  it('splits the emulation into chunks the entry does not import', () => {
-    const emu = emulationChunks();
-    expect(emu.length).toBeGreaterThan(0);
-    const entry = chunks.find((c) => c.isEntry);
-    expect(entry).toBeDefined();
-    expect(emu).not.toContain(entry!.fileName);
-  });
-
   it('uploads, lists, downloads (byte-exact) and deletes under a strict CSP, and never loads emulation code', async () => {
     const { context, page } = await newPage(browser);
     const urls = recordRequests(context);
@@ -121,7 +102,7 @@ describe('built app against the local AWS over HTTP', () => {
       { name: 'notes.bin', mimeType: 'application/octet-stream', buffer: plain },
       { name: ODD_NAME, mimeType: 'text/plain', buffer: odd },
     ]);
-    await expect.poll(() => page.locator('li[data-status=done]').count(), { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => page.locator('li[data-status=done]').count(), POLL).toBe(2);
     await row(page, ODD_NAME).waitFor();
     await row(page, 'notes.bin').waitFor();
 
@@ -147,21 +128,25 @@ describe('built app against the local AWS over HTTP', () => {
     await row(page, ODD_NAME).waitFor({ state: 'detached' });
     expect(emulator.requests.some((r) => r.operation === 'DeleteObject' && r.key?.endsWith(ODD_NAME))).toBe(true);
 
-    // An upload held mid-way, for the screenshot of the progress bar.
-    const release = emulator.faults.add({ match: { service: 's3', operation: 'UploadPart', partNumber: 2 }, fault: { delayMs: 2500 } });
+    // A multipart upload (16 MiB parts) with part 2 held at the server: once part 1 is confirmed,
+    // the bar stands part-way; released, the upload finishes with the exact bytes.
+    const removeHold = emulator.faults.add({ match: { service: 's3', operation: 'UploadPart', key: /\/video\.mp4$/, partNumber: 2 }, fault: { hold: 'video-part-2' } });
     const big = bytes(18 * 1024 * 1024, 21);
     await page.locator('input[type=file]').setInputFiles(await tempFile('video.mp4', big));
     const item = page.locator('li', { hasText: 'video.mp4' });
-    // Part 1 is confirmed while part 2 is held: the bar stands part-way.
-    await expect.poll(() => item.locator('progress').getAttribute('value'), { timeout: 10_000 }).toMatch(/^[1-9]/);
-    await page.screenshot({ path: `${SHOTS}/aws-uploading.png`, animations: 'disabled' });
-    await expect.poll(() => item.getAttribute('data-status'), { timeout: 20_000 }).toBe('done');
-    release();
+    const videoParts = () => emulator.requests.filter((r) => r.operation === 'UploadPart' && r.key?.endsWith('/video.mp4'));
+    await waitFor(() => emulator.faults.held('video-part-2') === 1 && videoParts().some((r) => r.partNumber === 1 && r.status === 200), 'part 1 stored, part 2 held');
+    await expect.poll(async () => Number(await item.locator('progress').getAttribute('value')), POLL).toBe(16 * 1024 * 1024);
+    expect(Number(await item.locator('progress').getAttribute('max'))).toBe(big.length);
+    expect(await item.getAttribute('data-status')).toBe('uploading');
+    emulator.faults.release('video-part-2');
+    removeHold();
+    await expect.poll(() => item.getAttribute('data-status'), POLL).toBe('done');
     await row(page, 'video.mp4').waitFor();
+    const video = emulator.store.head(BUCKET, videoParts()[0]!.key!);
+    expect(video?.size).toBe(big.length);
 
-    // Nothing from the emulation reached this page.
-    const emu = emulationChunks();
-    expect(urls.filter((u) => emu.some((f) => u.endsWith(f)))).toEqual([]);
+    // Nothing from the emulation reached this page (that no chunk holds any: production-build.test.ts).
     expect(urls.filter((u) => /mockServiceWorker|msw/i.test(u))).toEqual([]);
     expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0);
     // It did talk to S3 and Cognito on their own origin (cross-origin, so CORS held).
@@ -169,7 +154,7 @@ describe('built app against the local AWS over HTTP', () => {
     expect(errors).toEqual([]);
     expect(await cspViolations(page)).toEqual([]);
     await context.close();
-  }, 60_000);
+  });
 
   it('lists a long folder page by page in the background, rendering only the rows in view', async () => {
     const { context, page } = await newPage(browser);
@@ -225,7 +210,6 @@ describe('built app against the local AWS over HTTP', () => {
     const alert = page.getByRole('alert').filter({ hasText: 'Could not list this folder' });
     await alert.waitFor();
     expect(await alert.textContent()).toContain('Check "bucket" and "region" in config.json');
-    await page.screenshot({ path: `${SHOTS}/aws-list-error.png`, animations: 'disabled' });
     release();
     await alert.getByRole('button', { name: 'Try again' }).click();
     await alert.waitFor({ state: 'detached' });
@@ -281,9 +265,8 @@ describe('built app against the local AWS over HTTP', () => {
 
     const first = bytes(90_000, 31);
     await page.locator('input[type=file]').setInputFiles([{ name: 'report.pdf', mimeType: 'application/pdf', buffer: first }]);
-    await expect.poll(() => page.locator('li[data-status=done]').count()).toBe(1);
+    await expect.poll(() => page.locator('li[data-status=done]').count(), POLL).toBe(1);
     expect((await stored('report.pdf'))?.equals(first)).toBe(true);
-    await page.screenshot({ path: `${SHOTS}/dropbox.png`, animations: 'disabled' });
 
     // The same name again: no listing to know it is taken, so S3's 412 to If-None-Match asks.
     const second = bytes(60_000, 32);
@@ -293,7 +276,7 @@ describe('built app against the local AWS over HTTP', () => {
     const puts = emulator.requests.filter((r) => r.operation === 'PutObject' && r.key === key('report.pdf'));
     expect(puts.map((r) => r.status)).toEqual([200, 412]);
     await dialog.getByRole('button', { name: /Keep both/ }).click();
-    await expect.poll(() => page.locator('li[data-status=done]').count()).toBe(2);
+    await expect.poll(() => page.locator('li[data-status=done]').count(), POLL).toBe(2);
     expect((await stored('report.pdf'))?.equals(first)).toBe(true);
     expect((await stored('report (1).pdf'))?.equals(second)).toBe(true);
 
@@ -305,42 +288,47 @@ describe('built app against the local AWS over HTTP', () => {
     await context.close();
   });
 
-  it('cancels an upload in progress', async () => {
+  it('cancels uploads in progress: nothing stored, the multipart upload aborted on the server', async () => {
     const { context, page } = await newPage(browser);
     await page.goto(site.url);
     await page.getByText('This folder is empty').waitFor();
-    const release = emulator.faults.add({ match: { service: 's3', operation: 'PutObject', key: /stuck\.bin$/ }, fault: { hang: true }, times: Infinity });
-    await page.locator('input[type=file]').setInputFiles([{ name: 'stuck.bin', mimeType: 'application/octet-stream', buffer: bytes(40_000) }]);
-    const item = page.locator('li', { hasText: 'stuck.bin' });
-    await expect.poll(() => item.getAttribute('data-status')).toBe('uploading');
-    await page.getByRole('button', { name: 'Cancel upload of stuck.bin' }).click();
-    await expect.poll(() => item.getAttribute('data-status')).toBe('cancelled');
-    release();
-    await page.getByRole('button', { name: 'Refresh' }).click();
-    expect(await row(page, 'stuck.bin').count()).toBe(0);
-    await context.close();
-  });
-});
-
-describe('built app in demo mode', () => {
-  it('runs the emulation from the build (relative worker URL) under the strict CSP', async () => {
-    const { context, page } = await newPage(browser);
-    const cspViolations = await watchCsp(context);
-    await page.route('**/config.json', (route) => route.fulfill({ json: { mode: 'demo' } }));
-    await page.goto(site.url);
-    await page.getByRole('note').waitFor();
-    await page.getByText('This folder is empty').waitFor();
-    const data = bytes(50_000, 77);
-    await page.locator('input[type=file]').setInputFiles([{ name: 'offline.bin', mimeType: 'application/octet-stream', buffer: data }]);
-    await row(page, 'offline.bin').waitFor();
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: 'Download offline.bin' }).click(),
+    const identityId = await page.evaluate(() => Object.values(localStorage).find((v) => /^us-east-1:/.test(v)));
+    expect(identityId).toMatch(/^us-east-1:/);
+    const small = `uploads/${identityId}/stuck.bin`;
+    const large = `uploads/${identityId}/stuck-big.bin`;
+    const logOf = (key: string) => emulator.requests.filter((r) => r.key === key);
+    // Held at the server: the single PUT, and both parts of the multipart upload (16 MiB + 1 MiB).
+    const removeHolds = [
+      emulator.faults.add({ match: { service: 's3', operation: 'PutObject', key: small }, fault: { hold: 'stuck' } }),
+      emulator.faults.add({ match: { service: 's3', operation: 'UploadPart', key: large }, fault: { hold: 'stuck-big' }, times: 2 }),
+    ];
+    await page.locator('input[type=file]').setInputFiles([
+      await tempFile('stuck.bin', bytes(40_000)),
+      await tempFile('stuck-big.bin', bytes(17 * 1024 * 1024, 41)),
     ]);
-    expect((await downloadedBytes(download)).equals(data)).toBe(true);
-    expect(await cspViolations(page)).toEqual([]);
-    // The demo never touched the emulator behind the real-HTTP endpoint.
-    expect(emulator.requests.some((r) => r.key?.endsWith('offline.bin'))).toBe(false);
+    await waitFor(() => emulator.faults.held('stuck') === 1 && emulator.faults.held('stuck-big') === 2, 'the PUT and both parts held at the emulator');
+    expect(logOf(large).filter((r) => r.operation === 'CreateMultipartUpload').map((r) => r.status)).toEqual([200]);
+    expect(emulator.store.listUploads(BUCKET).filter((u) => u.key === large)).toHaveLength(1);
+
+    for (const name of ['stuck.bin', 'stuck-big.bin']) {
+      await page.getByRole('button', { name: `Cancel upload of ${name}` }).click();
+      await expect.poll(() => page.locator('li', { hasText: name }).getAttribute('data-status'), POLL).toBe('cancelled');
+    }
+    // The multipart upload is aborted on the server, after its part requests have gone.
+    await waitFor(() => logOf(large).some((r) => r.operation === 'AbortMultipartUpload' && r.status === 204), 'AbortMultipartUpload answered');
+    // The browser dropped the held requests: the server saw each one end unanswered.
+    await waitFor(() => emulator.faults.held('stuck') === 0 && emulator.faults.held('stuck-big') === 0, 'the held requests ended by the cancel');
+    for (const remove of removeHolds) remove();
+    emulator.faults.release('stuck');
+    emulator.faults.release('stuck-big');
+
+    expect(logOf(small).map((r) => `${r.operation}:${r.status}:${r.fault ?? ''}`)).toEqual(['PutObject:0:hold']);
+    expect(logOf(large).map((r) => `${r.operation}${r.partNumber ?? ''}:${r.status}`).sort()).toEqual(
+      ['AbortMultipartUpload:204', 'CreateMultipartUpload:200', 'UploadPart1:0', 'UploadPart2:0'],
+    );
+    expect(emulator.store.head(BUCKET, small)).toBeUndefined();
+    expect(emulator.store.head(BUCKET, large)).toBeUndefined();
+    expect(emulator.store.listUploads(BUCKET).filter((u) => u.key === large || u.key === small)).toEqual([]);
     await context.close();
   });
 });
@@ -357,10 +345,7 @@ describe('configuration problems', () => {
     expect(fields).toEqual(expect.arrayContaining(['region', 'bucket', 'identityPoolId']));
     expect(items.find((t) => t.startsWith('region'))).toContain('"nowhere" is not an AWS region');
     expect(items.find((t) => t.startsWith('bucket'))).toContain('not a valid S3 bucket name');
-    await page.screenshot({ path: `${SHOTS}/config-error.png`, fullPage: true, animations: 'disabled' });
     expect(await cspViolations(page)).toEqual([]);
-    await page.setViewportSize({ width: 360, height: 740 });
-    await page.screenshot({ path: `${SHOTS}/config-error-narrow.png`, fullPage: true, animations: 'disabled' });
     await context.close();
   });
 
@@ -401,10 +386,9 @@ describe('configuration problems', () => {
       }),
     );
     await page.goto(site.url);
-    await page.getByRole('heading', { name: 'sessionbox could not start' }).waitFor({ timeout: 20_000 });
+    await page.getByRole('heading', { name: 'sessionbox could not start' }).waitFor();
     const text = (await page.locator('main').textContent()) ?? '';
     expect(text).toMatch(/Cognito|network|reach/i);
-    await page.screenshot({ path: `${SHOTS}/start-error.png`, animations: 'disabled' });
     await context.close();
   });
 });
