@@ -17,6 +17,11 @@ export const PLACEHOLDERS = {
   appOrigin: 'https://app.example.com',
   widgetOrigin: 'https://widget-host.example.com',
   breakGlassPrincipalArn: 'arn:aws:iam::111122223333:user/break-glass-admin',
+  // The bucket policy's allow-list: only these roles reach users/, uploads/ and listings.
+  authenticatedRoleArn: 'arn:aws:iam::111122223333:role/sessionbox-authenticated',
+  guestRoleArn: 'arn:aws:iam::111122223333:role/sessionbox-guest',
+  webIdentityRoleArn: 'arn:aws:iam::111122223333:role/sessionbox-web-identity',
+  adminRoleArn: 'arn:aws:iam::111122223333:role/sessionbox-admin',
   partition: 'aws',
 } as const;
 
@@ -40,8 +45,16 @@ export interface RenderValues {
   identityPoolId: string;
   appOrigin: string;
   widgetOrigins: string[];
-  /** IAM user / root ARN exempted from the long-term-credentials deny; undefined drops the exemption. */
+  /** IAM user / root ARN whose access keys may still configure the bucket; undefined drops the exemption. */
   breakGlassPrincipalArn?: string | undefined;
+  /** The identity pool's authenticated role: on the bucket policy's allow-list. */
+  authenticatedRoleArn: string;
+  /** The identity pool's guest role; undefined leaves guests off the allow-list (no guests). */
+  guestRoleArn?: string | undefined;
+  /** A role the app gets web-identity sessions for (STS AssumeRoleWithWebIdentity); undefined: none. */
+  webIdentityRoleArn?: string | undefined;
+  /** A role for people that reaches every file, only in sessions with MFA; undefined: none. */
+  adminRoleArn?: string | undefined;
   partition: 'aws' | 'aws-cn' | 'aws-us-gov';
 }
 
@@ -57,6 +70,7 @@ const BUCKET = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const ACCOUNT = /^\d{12}$/;
 const POOL = /^([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}):[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PRINCIPAL = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):(root|user\/[\w+=,.@/-]+|role\/[\w+=,.@/-]+)$/;
+const ROLE = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/[\w+=,.@/-]+$/;
 const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'] as const;
 
 export const USAGE = `Usage: npm run policies -- --bucket NAME --account ID --pool REGION:UUID --origin URL [options]
@@ -65,8 +79,14 @@ export const USAGE = `Usage: npm run policies -- --bucket NAME --account ID --po
   --account ID             12-digit AWS account id that owns the bucket and roles
   --pool REGION:UUID       Cognito identity pool id, e.g. eu-west-1:0f1e2d3c-...
   --origin URL             where the app is served, e.g. https://files.acme.com
+  --authenticated-role-arn ARN
+                           the identity pool's authenticated role (aws iam get-role --query Role.Arn)
+  --guest-role-arn ARN     the identity pool's guest role; leave it out when there are no guests
+  --web-identity-role-arn ARN
+                           a role the app assumes with web identity, if any
+  --admin-role-arn ARN     a role for people that reaches every file, only with MFA
   --widget-origin URL      a page origin that embeds the widget (repeatable, or comma-separated)
-  --break-glass-arn ARN    IAM user (or root) whose access keys may still administer the bucket
+  --break-glass-arn ARN    IAM user (or root) whose access keys may still configure the bucket
   --partition NAME         aws (default), aws-cn or aws-us-gov
   --out DIR                output directory (default infra-policies/rendered)
 `;
@@ -93,7 +113,10 @@ function origin(flag: string, raw: string, problems: string[]): string | undefin
 
 /** Parses and validates the command line; throws UsageError listing every problem. */
 export function parseRenderArgs(argv: string[]): { values: RenderValues; out: string; help: boolean } {
-  const STRING_FLAGS = ['bucket', 'account', 'pool', 'origin', 'widget-origin', 'break-glass-arn', 'partition', 'out'] as const;
+  const STRING_FLAGS = [
+    'bucket', 'account', 'pool', 'origin', 'authenticated-role-arn', 'guest-role-arn', 'web-identity-role-arn', 'admin-role-arn',
+    'widget-origin', 'break-glass-arn', 'partition', 'out',
+  ] as const;
   // Not strict: every unknown or malformed flag is reported together with the other problems.
   const { values: raw, tokens } = parseArgs({
     args: argv,
@@ -169,9 +192,35 @@ export function parseRenderArgs(argv: string[]): { values: RenderValues; out: st
     else if (m[1] !== partition) problems.push(`--break-glass-arn "${arn}" is in partition ${m[1]}, not --partition ${partition}.`);
     else breakGlassPrincipalArn = arn;
   }
+  const role = (flag: string, raw: string | undefined): string | undefined => {
+    if (raw === undefined) return undefined;
+    const arn = raw.trim();
+    const m = ROLE.exec(arn);
+    if (!m) problems.push(`--${flag} "${arn}" must be an IAM role ARN, e.g. arn:aws:iam::123456789012:role/sessionbox-authenticated (aws iam get-role --role-name NAME --query Role.Arn).`);
+    else if (account !== undefined && ACCOUNT.test(account) && m[2] !== account) problems.push(`--${flag} "${arn}" is in account ${m[2]}, not --account ${account}; the allow-list names roles of the bucket's account.`);
+    // An unknown --partition is reported once, above, not again for every ARN.
+    else if (m[1] !== partition && PARTITIONS.includes(partition)) problems.push(`--${flag} "${arn}" is in partition ${m[1]}, not --partition ${partition}.`);
+    else return arn;
+    return undefined;
+  };
+  const authenticatedRoleArn = role('authenticated-role-arn', required('authenticated-role-arn', v['authenticated-role-arn'], 'arn:aws:iam::123456789012:role/sessionbox-authenticated'));
+  const guestRoleArn = role('guest-role-arn', v['guest-role-arn']);
+  const webIdentityRoleArn = role('web-identity-role-arn', v['web-identity-role-arn']);
+  const adminRoleArn = role('admin-role-arn', v['admin-role-arn']);
+  // One role in two places would, for example, make signed-in people need MFA (admin) or give guests
+  // the signed-in role's trust: each flag names a role of its own.
+  const roles = Object.entries({ 'authenticated-role-arn': authenticatedRoleArn, 'guest-role-arn': guestRoleArn, 'web-identity-role-arn': webIdentityRoleArn, 'admin-role-arn': adminRoleArn })
+    .filter((e): e is [string, string] => e[1] !== undefined);
+  for (const [i, [flag, arn]] of roles.entries()) {
+    const earlier = roles.slice(0, i).find(([, a]) => a === arn);
+    if (earlier) problems.push(`--${flag} names the same role as --${earlier[0]}; give each its own role.`);
+  }
   if (problems.length) throw new UsageError(problems);
   return {
-    values: { bucket: bucket!, account: account!, identityPoolId: pool!, appOrigin: appOrigin!, widgetOrigins, breakGlassPrincipalArn, partition },
+    values: {
+      bucket: bucket!, account: account!, identityPoolId: pool!, appOrigin: appOrigin!, widgetOrigins, breakGlassPrincipalArn, partition,
+      authenticatedRoleArn: authenticatedRoleArn!, guestRoleArn, webIdentityRoleArn, adminRoleArn,
+    },
     out: resolve(v.out ?? DEFAULT_OUT),
     help: false,
   };
@@ -190,15 +239,34 @@ type Json = Record<string, unknown>;
 export function renderDocument(file: string, doc: unknown, values: RenderValues): unknown {
   const P = PLACEHOLDERS;
   let out = structuredClone(doc) as Json;
-  if (file === 'bucket-policy.json' && values.breakGlassPrincipalArn === undefined) {
-    for (const s of out.Statement as Json[]) {
-      const cond = s.Condition as Record<string, Json> | undefined;
-      if (cond?.ArnNotLike?.['aws:PrincipalArn'] === P.breakGlassPrincipalArn) delete cond.ArnNotLike;
-    }
+  // Placeholder principal ARNs and what replaces them; undefined: the caller has no such principal.
+  const principals = new Map<string, string | undefined>([
+    [P.breakGlassPrincipalArn, values.breakGlassPrincipalArn],
+    [P.authenticatedRoleArn, values.authenticatedRoleArn],
+    [P.guestRoleArn, values.guestRoleArn],
+    [P.webIdentityRoleArn, values.webIdentityRoleArn],
+    [P.adminRoleArn, values.adminRoleArn],
+  ]);
+  if (file === 'bucket-policy.json') {
+    const absent = (arn: unknown) => typeof arn === 'string' && principals.has(arn) && principals.get(arn) === undefined;
+    out.Statement = (out.Statement as Json[]).filter((s) => {
+      const cond = s.Condition as Record<string, Record<string, string | string[]>> | undefined;
+      // ArnNotLike lists who is exempt from a Deny: an absent principal leaves the list, and an empty
+      // list leaves the Deny applying to everyone (fails closed).
+      const exempt = cond?.ArnNotLike?.['aws:PrincipalArn'];
+      if (exempt !== undefined) {
+        const kept = [exempt].flat().filter((a) => !absent(a));
+        if (kept.length === 0) delete cond!.ArnNotLike;
+        else cond!.ArnNotLike!['aws:PrincipalArn'] = Array.isArray(exempt) ? kept : kept[0]!;
+      }
+      // ArnLike aims a Deny at one principal: without it the statement would hit everyone, so it goes.
+      const aimed = cond?.ArnLike?.['aws:PrincipalArn'];
+      return !(aimed !== undefined && [aimed].flat().every(absent));
+    });
   }
   out = mapStrings(out, (s) => {
     // Whole values first, so that nothing inside a value the caller gave is rewritten.
-    if (s === P.breakGlassPrincipalArn) return values.breakGlassPrincipalArn ?? s;
+    if (principals.has(s)) return principals.get(s) ?? s;
     if (s === P.appOrigin) return values.appOrigin;
     return s
       .replaceAll(P.identityPoolId, values.identityPoolId)
@@ -210,10 +278,10 @@ export function renderDocument(file: string, doc: unknown, values: RenderValues)
     for (const rule of out.CORSRules as Json[]) rule.AllowedOrigins = [values.appOrigin, ...values.widgetOrigins];
   }
   const text = JSON.stringify(out);
-  const left = [P.bucket, P.identityPoolId, P.appOrigin, P.widgetOrigin, P.breakGlassPrincipalArn, P.account].filter((p) => text.includes(p));
+  const left = [P.bucket, P.identityPoolId, P.appOrigin, P.widgetOrigin, ...principals.keys(), P.account].filter((p) => text.includes(p));
   // A real value may legitimately equal a placeholder (the account in the docs' example, say); only
   // complain about what the caller did not ask for.
-  const asked = new Set<string>([values.bucket, values.account, values.identityPoolId, values.appOrigin, ...values.widgetOrigins, values.breakGlassPrincipalArn ?? '']);
+  const asked = new Set<string>([values.bucket, values.account, values.identityPoolId, values.appOrigin, ...values.widgetOrigins, ...[...principals.values()].map((v) => v ?? '')]);
   const stale = left.filter((p) => ![...asked].some((a) => a.includes(p)));
   if (stale.length) throw new Error(`${file}: placeholder ${stale.join(', ')} survived rendering; the renderer does not know a new placeholder in this file.`);
   return out;
@@ -246,18 +314,27 @@ export function main(argv: string[], log: (s: string) => void = console.log, err
   const dir = relative(process.cwd(), args.out) || '.';
   const b = args.values.bucket;
   log(`Rendered ${Object.keys(rendered).length} files into ${dir}/ for bucket ${b}, account ${args.values.account}, pool ${args.values.identityPoolId}.`);
-  if (args.values.breakGlassPrincipalArn?.includes(':role/')) {
-    log(`note: ${args.values.breakGlassPrincipalArn} is a role; its sessions always carry aws:TokenIssueTime, so the exemption changes nothing for it.`);
+  const v = args.values;
+  if (v.breakGlassPrincipalArn?.includes(':role/')) {
+    log(`note: ${v.breakGlassPrincipalArn} is a role; its sessions always carry aws:TokenIssueTime, so the exemption changes nothing for it.`);
   }
+  if (v.guestRoleArn === undefined) log('note: no --guest-role-arn, so the bucket policy refuses guests (and the widget) under uploads/.');
+  if (v.adminRoleArn !== undefined) log(`note: ${v.adminRoleArn} reaches the bucket only in sessions with MFA (aws sts assume-role --serial-number … --token-code …).`);
+  // The role name is the ARN's last segment (a role path sits between "role/" and the name).
+  const roleName = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+  const auth = roleName(v.authenticatedRoleArn);
   log(`
 Apply them (see infra-policies/README.md):
   aws s3api put-bucket-policy --bucket ${b} --policy file://${dir}/bucket-policy.json
   aws s3api put-bucket-cors --bucket ${b} --cors-configuration file://${dir}/cors.json
   aws s3api put-bucket-lifecycle-configuration --bucket ${b} --lifecycle-configuration file://${dir}/lifecycle.json
-  aws iam update-assume-role-policy --role-name <signed-in role> --policy-document file://${dir}/trust-policy-authenticated.json
-  aws iam put-role-policy --role-name <signed-in role> --policy-name sessionbox --policy-document file://${dir}/identity-policy-authenticated.json
-  aws iam update-assume-role-policy --role-name <guest role> --policy-document file://${dir}/trust-policy-guest.json
-  aws iam put-role-policy --role-name <guest role> --policy-name sessionbox --policy-document file://${dir}/identity-policy-guest.json`);
+  aws iam update-assume-role-policy --role-name ${auth} --policy-document file://${dir}/trust-policy-authenticated.json
+  aws iam put-role-policy --role-name ${auth} --policy-name sessionbox --policy-document file://${dir}/identity-policy-authenticated.json`);
+  if (v.guestRoleArn !== undefined) {
+    const guest = roleName(v.guestRoleArn);
+    log(`  aws iam update-assume-role-policy --role-name ${guest} --policy-document file://${dir}/trust-policy-guest.json
+  aws iam put-role-policy --role-name ${guest} --policy-name sessionbox --policy-document file://${dir}/identity-policy-guest.json`);
+  }
   return 0;
 }
 

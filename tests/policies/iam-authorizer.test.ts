@@ -1,8 +1,12 @@
 // The authorizer the node emulation uses to run the app's tests under the real policies.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prefixAuthorizer, type AuthorizationRequest } from '../../src/mocks/authorize.ts';
 import { iamAuthorizer } from '../support/iam-authorizer.ts';
+import { PLACEHOLDERS, POLICY_FILES, readPolicyFile } from './iam.ts';
 
 const ME = 'us-east-1:0a0a0a0a-1111-4111-8111-0a0a0a0a0a0a';
 const YOU = 'us-east-1:0b0b0b0b-2222-4222-8222-0b0b0b0b0b0b';
@@ -60,6 +64,34 @@ describe('iamAuthorizer', () => {
     const any = iamAuthorizer();
     expect(await any(req({ action: 's3:GetObject', key: `users/${ME}/a`, bucket: 'sessionbox-demo' }))).toBe(true);
     expect(await any(req({ action: 's3:GetObject', key: `users/${YOU}/a`, bucket: 'sessionbox-demo' }))).toBe(false);
+  });
+
+  it('lets the app in because its role ARN is on the bucket policy\'s allow-list', async () => {
+    // The same requests under a bucket policy whose allow-list lacks the two roles: refused.
+    const dir = mkdtempSync(join(tmpdir(), 'sessionbox-allow-list-'));
+    try {
+      for (const f of POLICY_FILES) writeFileSync(join(dir, f), JSON.stringify(readPolicyFile(f)));
+      const bp = readPolicyFile('bucket-policy.json');
+      const app: string[] = [PLACEHOLDERS.authenticatedRoleArn, PLACEHOLDERS.guestRoleArn];
+      for (const s of bp.Statement) {
+        const list = s.Condition?.ArnNotLike?.['aws:PrincipalArn'];
+        if (Array.isArray(list)) s.Condition!.ArnNotLike!['aws:PrincipalArn'] = list.filter((a) => !app.includes(a));
+      }
+      writeFileSync(join(dir, 'bucket-policy.json'), JSON.stringify(bp));
+      const without = iamAuthorizer({ bucket: BUCKET, policyDir: dir, account: '123456789012' });
+      const withList = iamAuthorizer({ bucket: BUCKET, account: '123456789012' });
+      const requests = [
+        req({ action: 's3:GetObject', key: `users/${ME}/a.txt` }),
+        req({ action: 's3:ListBucket', listPrefix: `users/${ME}/` }),
+        req({ action: 's3:PutObject', key: `uploads/${ME}/a.jpg`, authenticated: false }),
+      ];
+      for (const r of requests) {
+        expect((await withList.decide(r)).decision, `${r.action} with the roles listed`).toBe('Allowed');
+        expect((await without.decide(r)).decision, `${r.action} without them`).toBe('ExplicitlyDenied');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to guess when the emulation passes no issue time', async () => {

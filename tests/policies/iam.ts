@@ -98,13 +98,27 @@ export interface Caller {
 
 export const ISSUED_AT = '2025-06-01T12:00:00Z';
 
+/** A role's name is the last segment of its ARN (a path may sit between "role/" and the name). */
+export const roleNameOf = (roleArn: string) => roleArn.slice(roleArn.lastIndexOf('/') + 1);
+
+/** The identity pool's two roles, named as the bucket policy's allow-list names them. */
+export const APP_ROLE = { authenticated: roleNameOf(PLACEHOLDERS.authenticatedRoleArn), guest: roleNameOf(PLACEHOLDERS.guestRoleArn) } as const;
+
+/**
+ * A session of a role: IAM reports the assumed-role ARN as the caller, and aws:PrincipalArn is the
+ * role's own ARN, which is what the bucket policy's allow-list compares.
+ */
+export function roleSession(roleArn: string, sessionName = 'CognitoIdentityCredentials'): { principal: string; context: Record<string, string> } {
+  const m = /^arn:([\w-]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+  if (!m) throw new Error(`roleSession: ${roleArn} is not a role ARN`);
+  return {
+    principal: `arn:${m[1]}:sts::${m[2]}:assumed-role/${m[3]}/${sessionName}`,
+    context: { 'aws:PrincipalArn': roleArn, 'aws:PrincipalType': 'AssumedRole' },
+  };
+}
+
 export function principalOf(caller: Caller, account: string = PLACEHOLDERS.account): { principal: string; context: Record<string, string> } {
-  if (caller.kind === 'cognito') {
-    return {
-      principal: `arn:aws:sts::${account}:assumed-role/${caller.name}/CognitoIdentityCredentials`,
-      context: { 'aws:PrincipalArn': `arn:aws:iam::${account}:role/${caller.name}`, 'aws:PrincipalType': 'AssumedRole' },
-    };
-  }
+  if (caller.kind === 'cognito') return roleSession(`arn:aws:iam::${account}:role/${caller.name}`);
   return {
     principal: `arn:aws:iam::${account}:user/${caller.name}`,
     context: { 'aws:PrincipalArn': `arn:aws:iam::${account}:user/${caller.name}`, 'aws:PrincipalType': 'User' },

@@ -51,6 +51,26 @@ describe('policy matrix: coverage of the dimensions it must prove', () => {
     }
     expect(S3_CASES.some((c) => c.who.as === 'guest' && c.action === 's3:GetObject' && c.expect !== 'Allowed')).toBe(true);
   });
+  it('covers the allow-list: IAM user and root sessions with and without MFA, other roles, break-glass, the admin role with and without MFA', () => {
+    const refused = (principal: string, credentials: string) =>
+      S3_CASES.filter((c) => c.who.as === 'full-access' && c.who.principal === principal && c.who.credentials === credentials && (c.bucketPolicy ?? 'file') === 'file');
+    const combos = [
+      ['iam-user', 'session'], ['iam-user', 'mfa-session'], ['iam-user', 'keys'], ['root', 'session'], ['root', 'mfa-session'], ['root', 'keys'],
+      ['other-role', 'session'], ['lookalike-role', 'session'], ['foreign-role', 'mfa-session'],
+      ['break-glass', 'keys'], ['break-glass', 'session'], ['admin-role', 'session'], ['admin-role', 'session-without-mfa-key'],
+    ];
+    for (const [principal, credentials] of combos) {
+      const cases = refused(principal!, credentials!);
+      for (const [action, resource] of [['s3:GetObject', '/users/'], ['s3:DeleteObject', '/users/'], ['s3:PutObject', '/uploads/']]) {
+        expect(cases.some((c) => c.action === action && c.resource.includes(resource!) && c.expect === 'ExplicitlyDenied'), `${principal} ${credentials} ${action}`).toBe(true);
+      }
+      for (const prefix of [undefined, 'u']) {
+        expect(cases.some((c) => c.action === 's3:ListBucket' && c.prefix === prefix && c.expect === 'ExplicitlyDenied'), `${principal} ${credentials} list ${prefix}`).toBe(true);
+      }
+    }
+    const admin = refused('admin-role', 'mfa-session');
+    expect(admin.filter((c) => c.expect === 'Allowed').map((c) => c.action).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:ListBucket', 's3:PutBucketPolicy', 's3:PutObject']);
+  });
   it('covers list prefixes own, parent, sibling and none, and plain HTTP', () => {
     const lists = S3_CASES.filter((c) => c.action === 's3:ListBucket' && c.who.as === 'signed-in');
     expect(lists.some((c) => c.prefix === 'users/')).toBe(true);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/lib/config.ts';
 import { renderAll, type RenderValues } from '../../scripts/policies.ts';
 import { Evaluator, parseTemplate, references, type Environment, type Template } from './cfn.ts';
-import { CONFIG_FILES, PLACEHOLDERS, POLICY_DIR, readPolicyFile } from './iam.ts';
+import { APP_ROLE, CONFIG_FILES, PLACEHOLDERS, POLICY_DIR, readPolicyFile } from './iam.ts';
 
 // Evaluated templates and rendered files are untyped JSON; tests walk them by known paths.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,8 +27,12 @@ interface Scenario {
   signIn: 'None' | 'CognitoUserPool' | 'ExternalOidc';
   allowGuests: boolean;
   widgetOrigins: string[];
-  breakGlass?: string;
+  breakGlass?: string | undefined;
+  adminRole?: string | undefined;
+  webIdentityRole?: string | undefined;
   existingOidcProviderArn?: string;
+  /** The names CloudFormation gives the two roles (GetAtt …Arn). */
+  roleNames?: { authenticated: string; guest: string };
 }
 
 /** The placeholder deployment the JSON files describe. */
@@ -42,11 +46,17 @@ const PLACEHOLDER_SCENARIO: Scenario = {
   allowGuests: true,
   widgetOrigins: [PLACEHOLDERS.widgetOrigin],
   breakGlass: PLACEHOLDERS.breakGlassPrincipalArn,
+  adminRole: PLACEHOLDERS.adminRoleArn,
+  webIdentityRole: PLACEHOLDERS.webIdentityRoleArn,
+  roleNames: APP_ROLE,
 };
+
+const GENERATED_ROLE_NAMES = { authenticated: 'sessionbox-AuthenticatedRole-X', guest: 'sessionbox-GuestRole-Y' };
 
 const USER_POOL_ID = (region: string) => `${region}_AbCdEf123`;
 
 function environment(s: Scenario): Environment {
+  const roles = s.roleNames ?? GENERATED_ROLE_NAMES;
   return {
     pseudo: { 'AWS::AccountId': s.account, 'AWS::Region': s.region, 'AWS::Partition': 'aws', 'AWS::StackName': 'sessionbox', 'AWS::URLSuffix': 'amazonaws.com' },
     parameters: {
@@ -61,6 +71,8 @@ function environment(s: Scenario): Environment {
       WidgetOrigins: s.widgetOrigins.join(','),
       ExtraConnectSources: '',
       BreakGlassPrincipalArn: s.breakGlass ?? '',
+      AdminRoleArn: s.adminRole ?? '',
+      WebIdentityRoleArn: s.webIdentityRole ?? '',
       PriceClass: 'PriceClass_100',
     },
     refs: {
@@ -74,14 +86,14 @@ function environment(s: Scenario): Environment {
       SiteHeaders: '0a1b2c3d-rhp',
       SiteOriginAccessControl: 'E1OACEXAMPLE',
       Distribution: 'E2DISTEXAMPLE',
-      AuthenticatedRole: 'sessionbox-AuthenticatedRole-X',
-      GuestRole: 'sessionbox-GuestRole-Y',
+      AuthenticatedRole: roles.authenticated,
+      GuestRole: roles.guest,
     },
     attributes: {
       'Distribution.DomainName': s.appDomain,
       'UserPool.ProviderName': `cognito-idp.${s.region}.amazonaws.com/${USER_POOL_ID(s.region)}`,
-      'AuthenticatedRole.Arn': `arn:aws:iam::${s.account}:role/sessionbox-AuthenticatedRole-X`,
-      'GuestRole.Arn': `arn:aws:iam::${s.account}:role/sessionbox-GuestRole-Y`,
+      'AuthenticatedRole.Arn': `arn:aws:iam::${s.account}:role/${roles.authenticated}`,
+      'GuestRole.Arn': `arn:aws:iam::${s.account}:role/${roles.guest}`,
       'SiteBucket.RegionalDomainName': `sessionbox-sitebucket-1a2b3c4d.s3.${s.region}.amazonaws.com`,
       'SiteOriginAccessControl.Id': 'E1OACEXAMPLE',
     },
@@ -176,6 +188,8 @@ describe('template.yaml: structure', () => {
           ...PLACEHOLDER_SCENARIO, signIn, allowGuests,
           widgetOrigins: extras ? ['https://a.example.org', 'https://b.example.org'] : [],
           breakGlass: extras ? PLACEHOLDERS.breakGlassPrincipalArn : undefined,
+          adminRole: extras ? PLACEHOLDERS.adminRoleArn : undefined,
+          webIdentityRole: extras ? PLACEHOLDERS.webIdentityRoleArn : undefined,
           existingOidcProviderArn: extras && signIn === 'ExternalOidc' ? 'arn:aws:iam::111122223333:oidc-provider/login.acme.com' : undefined,
         });
       }
@@ -226,10 +240,19 @@ describe('template.yaml: one source of truth with the JSON files', () => {
     expect(order(docs[file])).toEqual(order(readPolicyFile(file)));
   });
 
+  type BucketPolicy = { Statement: { Sid: string; Condition: Record<string, Record<string, string | string[]>> }[] };
   it('drops the break-glass exemption when BreakGlassPrincipalArn is empty, as the renderer does', () => {
-    const t = embedded({ ...PLACEHOLDER_SCENARIO, breakGlass: undefined })['bucket-policy.json'] as { Statement: { Sid: string; Condition: object }[] };
-    const deny = t.Statement.find((s) => s.Sid === 'DenyLongTermCredentials')!;
+    const t = embedded({ ...PLACEHOLDER_SCENARIO, breakGlass: undefined })['bucket-policy.json'] as BucketPolicy;
+    const deny = t.Statement.find((s) => s.Sid === 'DenyLongTermCredentialsOnTheBucket')!;
     expect(Object.keys(deny.Condition).sort()).toEqual(['BoolIfExists', 'Null']);
+  });
+
+  it('without guests, AdminRoleArn and WebIdentityRoleArn the allow-lists name the authenticated role only, and the MFA statement is gone', () => {
+    const t = embedded({ ...PLACEHOLDER_SCENARIO, allowGuests: false, adminRole: undefined, webIdentityRole: undefined })['bucket-policy.json'] as BucketPolicy;
+    expect(t.Statement.map((s) => s.Sid)).toEqual(['DenyLongTermCredentialsOnObjects', 'DenyLongTermCredentialsOnTheBucket', 'DataOnlyForTheAppRoles', 'ListingsOnlyForTheAppRoles', 'DenyInsecureTransport']);
+    for (const sid of ['DataOnlyForTheAppRoles', 'ListingsOnlyForTheAppRoles']) {
+      expect(t.Statement.find((s) => s.Sid === sid)!.Condition.ArnNotLike, sid).toEqual({ 'aws:PrincipalArn': [PLACEHOLDERS.authenticatedRoleArn] });
+    }
   });
 
   const REAL: Scenario = {
@@ -237,12 +260,18 @@ describe('template.yaml: one source of truth with the JSON files', () => {
     appDomain: 'd111111abcdef8.cloudfront.net', signIn: 'CognitoUserPool', allowGuests: true, widgetOrigins: ['https://www.acme.com', 'https://shop.acme.com'],
   };
   it.each([
-    ['without break-glass', REAL],
+    ['without break-glass, admin or web-identity role', REAL],
     ['with a break-glass user', { ...REAL, breakGlass: 'arn:aws:iam::123456789012:user/ops' }],
-  ] as const)('with real values (%s) it equals what `npm run policies` renders', (_n, s) => {
+    ['with an admin and a web-identity role', { ...REAL, adminRole: 'arn:aws:iam::123456789012:role/people/files-admin', webIdentityRole: 'arn:aws:iam::123456789012:role/files-web' }],
+    ['without guests', { ...REAL, allowGuests: false }],
+  ] as const)('with real values (%s) it equals what `npm run policies` renders', (_n, s: Scenario) => {
+    const roles = s.roleNames ?? GENERATED_ROLE_NAMES;
     const values: RenderValues = {
       bucket: s.bucket, account: s.account, identityPoolId: s.pool, appOrigin: `https://${s.appDomain}`,
       widgetOrigins: s.widgetOrigins, breakGlassPrincipalArn: s.breakGlass, partition: 'aws',
+      authenticatedRoleArn: `arn:aws:iam::${s.account}:role/${roles.authenticated}`,
+      guestRoleArn: s.allowGuests ? `arn:aws:iam::${s.account}:role/${roles.guest}` : undefined,
+      adminRoleArn: s.adminRole, webIdentityRoleArn: s.webIdentityRole,
     };
     const rendered = renderAll(values, POLICY_DIR);
     const fromTemplate = embedded(s);

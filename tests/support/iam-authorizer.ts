@@ -11,7 +11,7 @@ import {
   mapStrings,
   PLACEHOLDERS,
   POLICY_DIR,
-  principalOf,
+  roleSession,
   simulate,
   substituteSub,
   type Decision,
@@ -49,8 +49,6 @@ export interface IamAuthorizer extends Authorizer {
   /** The full decision, for tests that want to know whether a refusal was explicit. */
   decide(req: AuthorizationRequest): Promise<IamDecision>;
 }
-
-const ROLE = { authenticated: 'sessionbox-authenticated', guest: 'sessionbox-guest' } as const;
 
 /**
  * IAM compares a requested key literally with the policy's patterns, and a pattern's `*` matches
@@ -145,7 +143,10 @@ export function iamAuthorizer(opts: IamAuthorizerOptions = {}): IamAuthorizer {
     if (!req.identityId) throw new Error('iamAuthorizer: the request has no identityId; the emulation must pass the Cognito identity of the credentials.');
     const policyBucket = opts.bucket ?? req.bucket;
     const resource = req.key === undefined ? `arn:aws:s3:::${req.bucket}` : `arn:aws:s3:::${req.bucket}/${literalForSimulator(req.key)}`;
-    const id = principalOf({ kind: 'cognito', name: req.authenticated ? ROLE.authenticated : ROLE.guest }, account);
+    // aws:PrincipalArn is the role's ARN exactly as the bucket policy's allow-list names it (the
+    // placeholder with this account), so emulated app requests pass DataOnlyForTheAppRoles.
+    const roleArn = forAccount(req.authenticated ? PLACEHOLDERS.authenticatedRoleArn : PLACEHOLDERS.guestRoleArn, policyBucket);
+    const id = roleSession(roleArn);
     const context: Record<string, string> = {
       ...id.context,
       'aws:PrincipalIsAWSService': 'false',
