@@ -7,7 +7,11 @@
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { downloadedBytes, launchBrowser, newPage, startDevServer, type Served } from '../support/browser';
+import { downloadedBytes, launchBrowser, newPage, row as rowIn, startDevServer, type Served } from '../support/browser';
+import { limit } from '../support/wait';
+
+/** expect.poll gives up after 1 s by default: far too soon on a loaded machine. A limit, not evidence. */
+const POLL = { timeout: limit(30_000) };
 
 let browser: Browser;
 let server: Served;
@@ -57,9 +61,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-function row(name: string) {
-  return page.getByRole('row').filter({ has: page.getByText(name, { exact: true }) });
-}
+const row = (name: string) => rowIn(page, name);
 
 const pwned = () => page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned);
 
@@ -72,13 +74,16 @@ describe('security (demo, Chromium)', () => {
       { name: PAYLOADS.svgName, mimeType: 'image/svg+xml', buffer: Buffer.from(PAYLOADS.svg) },
     ];
     await page.locator('input[type=file]').setInputFiles(files);
-    await expect.poll(() => page.locator('li[data-status=done]').count(), { timeout: 15_000 }).toBe(files.length);
+    await expect.poll(() => page.locator('li[data-status=done]').count(), POLL).toBe(files.length);
     // The names are shown as text, exactly.
     for (const f of files) await row(f.name).waitFor();
 
-    // The SVG's thumbnail is an <img> (scripts never run in one) served as image/svg+xml.
+    // The SVG's thumbnail is an <img> (scripts never run in one) served as image/svg+xml, and it
+    // has loaded (and so had its chance to run anything) before the checks below.
     const thumb = row(PAYLOADS.svgName).locator('img');
-    if (await thumb.count()) await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete)).toBe(true);
+    await thumb.waitFor();
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), POLL).toBe(8);
+    expect(new URL((await thumb.getAttribute('src'))!).searchParams.get('response-content-type')).toBe('image/svg+xml');
 
     // Previews: markup as source text, the SVG as an image.
     for (const name of [PAYLOADS.htmlName, 'page.html']) {
@@ -92,9 +97,10 @@ describe('security (demo, Chromium)', () => {
     }
     await row(PAYLOADS.svgName).getByRole('button', { name: PAYLOADS.svgName, exact: true }).click();
     const image = page.getByRole('dialog', { name: PAYLOADS.svgName }).locator('img');
-    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(8);
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), POLL).toBe(8);
     expect(new URL((await image.getAttribute('src'))!).searchParams.get('response-content-type')).toBe('image/svg+xml');
     await page.keyboard.press('Escape');
+    await page.getByRole('dialog', { name: PAYLOADS.svgName }).waitFor({ state: 'hidden' });
 
     // Downloads: saved as files (a download event, no navigation), from attachment URLs.
     const before = requests.length;
@@ -121,17 +127,17 @@ describe('security (demo, Chromium)', () => {
     await page.waitForURL(/demo-sign-in\.html\?/);
     await page.getByLabel('User name').fill('mallory');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByTestId('account-name').textContent(), { timeout: 15_000 }).toContain('mallory');
+    await expect.poll(() => page.getByTestId('account-name').textContent(), POLL).toContain('mallory');
     await page.getByText('This folder is empty').waitFor();
     await page.locator('input[type=file]').setInputFiles([{ name: 'secret-plans.txt', mimeType: 'text/plain', buffer: Buffer.from('plans') }]);
     await row('secret-plans.txt').waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download secret-plans.txt' }).click()]);
     expect((await downloadedBytes(download)).toString()).toBe('plans');
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await expect.poll(() => page.getByTestId('account-name').textContent(), { timeout: 10_000 }).toContain('Guest');
+    await expect.poll(() => page.getByTestId('account-name').textContent(), POLL).toContain('Guest');
 
     // Guest and signed-in credentials were both issued (else this test would check nothing).
-    await expect.poll(() => issued.length).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => issued.length, POLL).toBeGreaterThanOrEqual(2);
     const secrets = issued.flatMap((c) => [c.accessKeyId, c.secretKey, c.sessionToken]);
     expect(issued.every((c) => /^ASIA/.test(c.accessKeyId))).toBe(true);
 
