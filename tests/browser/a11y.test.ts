@@ -4,19 +4,19 @@
 // Runs on the dev server: its pages carry no CSP, so axe can be injected with a script tag.
 
 import { createRequire } from 'node:module';
-import { mkdir } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newPage, startDevServer, withoutFilePicker, type Served } from '../support/browser';
+import { demoHooks, launchBrowser, newPage, row, startDevServer, withoutFilePicker, type Served } from '../support/browser';
+import { limit } from '../support/wait';
 
-const SHOTS = '/tmp/shots';
+/** expect.poll gives up after 1 s by default: far too soon on a loaded machine. A limit, not evidence. */
+const POLL = { timeout: limit(30_000) };
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let browser: Browser;
 let server: Served;
 
 beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
   [browser, server] = await Promise.all([launchBrowser(), startDevServer()]);
 });
 
@@ -35,8 +35,7 @@ interface Violation {
 /** Every axe violation on the page, one readable line each (empty when there are none). */
 async function axeViolations(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  // Let transitions and the dialog's opening animation settle: axe reads computed colours.
-  await page.waitForTimeout(250);
+  await animationsSettled(page);
   const violations = (await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: unknown[] }> } }).axe;
     const result = await axe.run(document, {
@@ -54,8 +53,19 @@ async function expectNoViolations(page: Page, view: string) {
   expect(await axeViolations(page), view).toEqual([]);
 }
 
-function row(page: Page, name: string) {
-  return page.getByRole('row').filter({ has: page.getByText(name, { exact: true }) });
+/**
+ * Waits until every running transition and animation (a dialog opening, a toast sliding in, a hover
+ * colour) has finished: axe reads computed colours. Endless ones (the busy spinner) are left running.
+ */
+async function animationsSettled(page: Page): Promise<void> {
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => a.effect?.getComputedTiming().endTime !== Infinity)
+        .map((a) => a.finished.catch(() => undefined)),
+    ),
+  );
 }
 
 async function openDemo(page: Page) {
@@ -75,26 +85,8 @@ async function seed(page: Page) {
     { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Meeting notes\n'.repeat(300)) },
     { name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(1_254_000, 1) },
   ]);
-  await expect.poll(() => page.locator('li[data-status=done]').count()).toBe(3);
+  await expect.poll(() => page.locator('li[data-status=done]').count(), POLL).toBe(3);
   await row(page, 'report.pdf').waitFor();
-}
-
-/** The README's picture (copied to docs/screenshot.png by hand): one finished upload, no toasts, no focus ring. */
-async function readmeShot(page: Page) {
-  await page.getByRole('button', { name: 'Clear finished uploads' }).click();
-  await page.locator('input[type=file]').setInputFiles([
-    { name: 'site-photos.zip', mimeType: 'application/zip', buffer: Buffer.alloc(3_480_000, 3) },
-    { name: 'contract-signed.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(214_000, 5) },
-  ]);
-  await expect.poll(() => page.locator('li[data-status=done]').count()).toBe(2);
-  await page.getByRole('button', { name: 'Dismiss contract-signed.pdf' }).click();
-  await row(page, 'site-photos.zip').waitFor();
-  for (const close of await page.getByRole('button', { name: 'Dismiss message' }).all()) await close.click();
-  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-  await page.mouse.move(0, 0);
-  await page.setViewportSize({ width: 1100, height: 700 });
-  await page.screenshot({ path: `${SHOTS}/i18n-readme.png`, animations: 'disabled' });
-  await page.setViewportSize({ width: 1100, height: 760 });
 }
 
 describe.each(['light', 'dark'] as const)('axe in %s mode', (scheme) => {
@@ -106,35 +98,33 @@ describe.each(['light', 'dark'] as const)('axe in %s mode', (scheme) => {
       await seed(page);
       await page.mouse.move(0, 0);
       await expectNoViolations(page, 'file list with files, a folder and finished uploads');
-      await page.screenshot({ path: `${SHOTS}/i18n-main-${scheme}.png`, animations: 'disabled' });
-      if (scheme === 'light') await readmeShot(page);
 
       // A selection shows the selection toolbar.
       await row(page, 'notes.txt').locator('.size').click();
       await page.getByRole('toolbar').waitFor();
       await expectNoViolations(page, 'selection toolbar');
 
-      await page.getByRole('button', { name: 'Delete notes.txt' }).click();
-      await page.getByRole('dialog', { name: 'Delete file?' }).waitFor();
-      await expectNoViolations(page, 'delete dialog');
-      await page.screenshot({ path: `${SHOTS}/i18n-delete-${scheme}.png`, animations: 'disabled' });
-      await page.keyboard.press('Escape');
-
-      await page.getByRole('button', { name: 'New folder' }).click();
-      await page.getByRole('dialog', { name: 'New folder' }).waitFor();
-      await expectNoViolations(page, 'new folder dialog');
-      await page.keyboard.press('Escape');
-
-      await page.getByRole('button', { name: 'Rename or move report.pdf' }).click();
-      await page.getByRole('dialog', { name: 'Rename or move' }).waitFor();
-      await expectNoViolations(page, 'rename dialog');
-      await page.screenshot({ path: `${SHOTS}/i18n-rename-${scheme}.png`, animations: 'disabled' });
-      await page.keyboard.press('Escape');
+      // Each dialog: opened, checked, closed (and gone) before the next.
+      const dialogs = [
+        ['Delete notes.txt', 'Delete file?', 'delete dialog'],
+        ['New folder', 'New folder', 'new folder dialog'],
+        ['Rename or move report.pdf', 'Rename or move', 'rename dialog'],
+      ] as const;
+      for (const [button, name, view] of dialogs) {
+        await page.getByRole('button', { name: button }).click();
+        const dialog = page.getByRole('dialog', { name });
+        await dialog.waitFor();
+        await expectNoViolations(page, view);
+        await page.keyboard.press('Escape');
+        await dialog.waitFor({ state: 'hidden' });
+      }
 
       await row(page, 'notes.txt').getByRole('button', { name: 'notes.txt', exact: true }).click();
-      await page.getByRole('dialog', { name: 'notes.txt' }).getByText('Meeting notes').first().waitFor();
+      const preview = page.getByRole('dialog', { name: 'notes.txt' });
+      await preview.getByText('Meeting notes').first().waitFor();
       await expectNoViolations(page, 'text preview');
       await page.keyboard.press('Escape');
+      await preview.waitFor({ state: 'hidden' });
 
       // The same name again: the conflict dialog.
       await page.locator('input[type=file]').setInputFiles([{ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('again') }]);
@@ -142,19 +132,19 @@ describe.each(['light', 'dark'] as const)('axe in %s mode', (scheme) => {
       await conflict.waitFor();
       await expectNoViolations(page, 'conflict dialog');
       await conflict.getByRole('button', { name: /Skip/ }).click();
+      await conflict.waitFor({ state: 'hidden' });
 
       // A guest whose listing is refused gets the drop box.
-      await page.evaluate(() =>
-        (window as unknown as { sessionboxDemo: import('../../src/demo/start').DemoHooks }).sessionboxDemo.emulator.faults.add({
+      await demoHooks(page, (h) => {
+        h.emulator.faults.add({
           match: { service: 's3', operation: 'ListObjectsV2' },
           times: Infinity,
           fault: { status: 403, code: 'AccessDenied', message: 'Access Denied' },
-        }),
-      );
+        });
+      });
       await page.getByRole('button', { name: 'Refresh' }).click();
       await page.getByTestId('drop-box').waitFor();
       await expectNoViolations(page, 'drop box');
-      await page.screenshot({ path: `${SHOTS}/i18n-dropbox-${scheme}.png`, animations: 'disabled' });
     } finally {
       await context.close();
     }
@@ -171,8 +161,6 @@ describe.each(['light', 'dark'] as const)('axe in %s mode', (scheme) => {
       await page.getByRole('button', { name: 'Cancel' }).click();
       await page.getByRole('heading', { name: 'Sign in to sessionbox' }).waitFor();
       await expectNoViolations(page, 'sign-in page with a problem');
-      await page.screenshot({ path: `${SHOTS}/i18n-signin-${scheme}.png`, animations: 'disabled' });
-
     } finally {
       await context.close();
     }
@@ -183,7 +171,6 @@ describe.each(['light', 'dark'] as const)('axe in %s mode', (scheme) => {
       await other.page.goto(server.url);
       await other.page.getByRole('heading', { name: 'config.json needs fixing' }).waitFor();
       await expectNoViolations(other.page, 'config error page');
-      await other.page.screenshot({ path: `${SHOTS}/i18n-config-error-${scheme}.png`, animations: 'disabled' });
     } finally {
       await other.context.close();
     }
@@ -205,6 +192,12 @@ function focusInfo(page: Page) {
       width: parseFloat(style.outlineWidth),
     };
   });
+}
+
+/** Waits until focus is where `matches` wants it (it may move in an effect after a render), then checks its ring. */
+async function expectFocusOn(page: Page, matches: (f: { name: string; role: string }) => boolean, where: string) {
+  await expect.poll(async () => matches(await focusInfo(page)), { ...POLL, message: `focus on ${where}` }).toBe(true);
+  return expectVisibleFocus(page);
 }
 
 async function expectVisibleFocus(page: Page) {
@@ -251,7 +244,7 @@ describe('keyboard only', () => {
       await newFolder.waitFor({ state: 'hidden' });
       await row(page, 'Inbox').waitFor();
       // Back where it was opened from.
-      expect((await expectVisibleFocus(page)).name).toBe('New folder');
+      await expectFocusOn(page, (f) => f.name === 'New folder', 'the New folder button');
 
       // Into the list: folders come first, Enter opens one.
       await tabTo(page, (f) => f.role === 'grid');
@@ -260,7 +253,7 @@ describe('keyboard only', () => {
       await page.waitForURL(/#\/Inbox\/$/);
       await page.getByText('This folder is empty').waitFor();
       // The view's heading takes focus, like a page load; the breadcrumb leads back.
-      expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+      await expect.poll(() => page.evaluate(() => document.activeElement?.tagName), POLL).toBe('H1');
       await tabTo(page, (f) => f.role === 'a' && f.name === 'My files');
       await page.keyboard.press('Enter');
       await row(page, 'alpha.txt').waitFor();
@@ -271,26 +264,26 @@ describe('keyboard only', () => {
       await page.keyboard.press('F2');
       const rename = page.getByRole('dialog', { name: 'Rename or move' });
       await rename.waitFor();
+      // Focus moves into the dialog, and shows there.
+      await expect.poll(() => page.evaluate(() => document.activeElement?.closest('dialog, [role=dialog]') != null), POLL).toBe(true);
       await expectVisibleFocus(page);
       await page.keyboard.type('first');
       await page.keyboard.press('Enter');
       await rename.waitFor({ state: 'hidden' });
       await row(page, 'first.txt').waitFor();
-      const afterRename = await expectVisibleFocus(page);
-      expect(afterRename.role).toBe('grid');
+      await expectFocusOn(page, (f) => f.role === 'grid', 'the file list');
 
       await page.keyboard.press('Delete');
       const del = page.getByRole('dialog', { name: 'Delete file?' });
       await del.waitFor();
       // The safe choice has focus; Tab reaches Delete.
-      expect((await expectVisibleFocus(page)).name).toBe('Cancel');
+      await expectFocusOn(page, (f) => f.name === 'Cancel', 'Cancel');
       await page.keyboard.press('Tab');
-      expect((await expectVisibleFocus(page)).name).toBe('Delete');
+      await expectFocusOn(page, (f) => f.name === 'Delete', 'Delete');
       await page.keyboard.press('Enter');
       await del.waitFor({ state: 'hidden' });
       await row(page, 'first.txt').waitFor({ state: 'detached' });
-      expect((await expectVisibleFocus(page)).role).toBe('grid');
-
+      await expectFocusOn(page, (f) => f.role === 'grid', 'the file list');
     } finally {
       await context.close();
     }
