@@ -6,12 +6,10 @@
 // delays come from the backoff function (the engine's sleep and random are recorded), and no
 // multipart upload is left behind. The matrix is printed as a table at the end.
 
-import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fetchCognitoCredentials } from '../../src/lib/cognito-fetch.ts';
 import { MiB, type AppConfig } from '../../src/lib/config.ts';
 import { cognitoCredentials, type IdentityIdCache } from '../../src/lib/credentials.ts';
-import { StorageError } from '../../src/lib/errors.ts';
 import { fetchTransport } from '../../src/lib/fetch-transport.ts';
 import { Storage } from '../../src/lib/storage.ts';
 import type { PartRef, UploadTransport } from '../../src/lib/transport.ts';
@@ -19,6 +17,9 @@ import { backoffDelay, sleep, uploadBlob, type RetryPolicy, type UploadProgress 
 import { patternBytes } from '../lib/fake-transport.ts';
 import { DEFAULTS, useEmulation } from '../support/emulation.ts';
 import { iamAuthorizer } from '../support/iam-authorizer.ts';
+import { limit } from '../support/limits.ts';
+import { probes, sha256 } from '../support/s3.ts';
+import { rejection, waitFor } from '../support/wait.ts';
 
 /** The emulated S3's clock runs this far ahead of ours (the RequestTimeTooSkewed row sets it). */
 const serverClock = { offsetMs: 0 };
@@ -43,18 +44,15 @@ const config: AppConfig = {
 // One deterministic source for every row: generated once, hashed once.
 const SOURCE = new Blob([patternBytes(SIZE, 64)]);
 let sourceSha: string | undefined;
-async function sha256(blob: Blob): Promise<string> {
-  return createHash('sha256').update(new Uint8Array(await blob.arrayBuffer())).digest('hex');
-}
 async function sourceDigest(): Promise<string> {
-  return (sourceSha ??= await sha256(SOURCE));
+  return (sourceSha ??= sha256(new Uint8Array(await SOURCE.arrayBuffer())));
 }
 
 const POLICY = { maxAttempts: 5, baseDelayMs: 40, maxDelayMs: 300 };
-/** Long enough that no healthy 5 MiB part times out on a loaded CI machine. */
-const TIMEOUT_MS = 30_000;
-/** The hung-part row: short, so the test waits seconds, not minutes. */
-const SHORT_TIMEOUT_MS = 4_000;
+/** Long enough that no healthy 5 MiB part times out on a loaded CI machine (a limit, scaled like every other). */
+const TIMEOUT_MS = limit(30_000);
+/** The hung-part row: short, so the test waits seconds, not minutes; still a limit no healthy part reaches. */
+const SHORT_TIMEOUT_MS = limit(4_000);
 
 /** The engine's retry policy with its sleep and random recorded: every delay must be a backoff. */
 function recordedPolicy(seed: number): { policy: Partial<RetryPolicy>; randoms: number[]; delays: number[] } {
@@ -198,24 +196,8 @@ afterAll(() => {
 });
 
 const s3 = () => env.emulator.requests.filter((r) => r.service === 's3');
-const count = (operation: string, partNumber?: number) =>
-  s3().filter((r) => r.operation === operation && (partNumber === undefined || r.partNumber === partNumber)).length;
+const { abortedWhileHeld, count, storedSha256: storedSha } = probes(env);
 const leftovers = () => env.emulator.store.listUploads(env.bucket).length;
-
-async function storedSha(key: string): Promise<string | undefined> {
-  const blob = await env.emulator.store.read(env.bucket, key);
-  return blob && sha256(blob);
-}
-
-async function rejection(p: Promise<unknown>): Promise<StorageError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(StorageError);
-    return err as StorageError;
-  }
-  throw new Error('expected the upload to fail');
-}
 
 /** Asserts the object is the source, byte for byte, and nothing is left in progress; returns the table cells. */
 async function verifyStored(key: string): Promise<{ sha256: string; leftovers: number }> {
@@ -284,11 +266,11 @@ describe.each(TRANSPORTS)('fault matrix, %s', (transport, make) => {
   });
 
   it('row 4: a part that never answers: timed out, retried, completes', async () => {
-    const started = Date.now();
-    await transientRow(4, `part hangs (timeout ${SHORT_TIMEOUT_MS} ms)`, { hang: true }, 4, 1, SHORT_TIMEOUT_MS);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(SHORT_TIMEOUT_MS);
-    // The hung request was cancelled by the timeout, not left open.
-    expect(s3().find((r) => r.operation === 'UploadPart' && r.partNumber === 4 && r.fault === 'hang')?.status).toBe(0);
+    // Held, and never released: it hangs like a `hang` fault, and the log shows how it ended.
+    await transientRow(4, `part hangs (timeout ${SHORT_TIMEOUT_MS} ms)`, { hold: 'never' }, 4, 1, SHORT_TIMEOUT_MS);
+    // The hung request was cancelled by the client (nothing else aborts in a completed upload: its
+    // timeout), not left open, and its part was then sent again and stored.
+    expect((await abortedWhileHeld('never')).map((r) => [r.operation, r.partNumber])).toEqual([['UploadPart', 4]]);
   });
 
   it('row 5: credentials expire mid-upload: renewed once, the upload continues', async () => {
@@ -457,20 +439,22 @@ describe.each(TRANSPORTS)('fault matrix, %s', (transport, make) => {
     const { client, delays } = await setup(1010);
     const key = `${client.prefix}row-10.bin`;
     const cancel = new AbortController();
-    // Slow parts, so the cancel lands while parts are in flight.
-    env.emulator.faults.add({ match: { service: 's3', operation: 'UploadPart' }, after: 3, times: Infinity, fault: { delayMs: 5_000 } });
-    const err = await rejection(
-      client.upload('row-10.bin', SOURCE, {
-        signal: cancel.signal,
-        onProgress: (p) => {
-          if (p.loaded >= 3 * PART) cancel.abort();
-        },
-      }),
-    );
+    // After the first three, parts are held (never released): the cancel comes once three parts are
+    // stored and at least one more is in flight.
+    env.emulator.faults.add({ match: { service: 's3', operation: 'UploadPart' }, after: 3, times: Infinity, fault: { hold: 'in flight' } });
+    let started: { uploadId: string } | undefined;
+    const run = client.upload('row-10.bin', SOURCE, { signal: cancel.signal, onMultipartStarted: (info) => (started = info) });
+    await waitFor(() => started && env.emulator.store.listParts(started.uploadId).length === 3 && env.emulator.faults.held('in flight') >= 1, 'three parts stored and a fourth in flight');
+    cancel.abort();
+    const err = await rejection(run);
     expect(err.code).toBe('Aborted');
     expect(count('AbortMultipartUpload')).toBe(1);
     expect(count('CompleteMultipartUpload')).toBe(0);
     expect(delays).toEqual([]);
+    // Three parts answered; every later one was ended unanswered by the cancel, none sent after it.
+    const cancelled = await abortedWhileHeld('in flight');
+    expect(cancelled.length).toBeGreaterThanOrEqual(1);
+    expect(s3().filter((r) => r.operation === 'UploadPart').map((r) => r.status)).toEqual([200, 200, 200, ...cancelled.map(() => 0)]);
     verifyNothingLeft(key);
     const attempts = `UploadPart ${count('UploadPart')} (3 done, rest cancelled)`;
     env.emulator.faults.clear();
