@@ -3,7 +3,6 @@
 // the winner's bytes are intact and no multipart upload is left behind; a rename onto a taken name
 // is refused the same way and loses nothing. Runs under the shipped IAM policies.
 
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MiB, type AppConfig } from '../../src/lib/config.ts';
 import { cognitoCredentials } from '../../src/lib/credentials.ts';
@@ -13,12 +12,15 @@ import { Storage, type OpenOptions } from '../../src/lib/storage.ts';
 import { patternBytes } from '../lib/fake-transport.ts';
 import { DEFAULTS, TEST_PROVIDER, fakeIdToken, useEmulation, testConfig } from '../support/emulation.ts';
 import { iamAuthorizer } from '../support/iam-authorizer.ts';
+import { limit } from '../support/limits.ts';
+import { probes, sha256 as sha } from '../support/s3.ts';
+import { rejection, waitFor } from '../support/wait.ts';
 
 const env = useEmulation({ authorize: iamAuthorizer({ bucket: DEFAULTS.bucket }) });
 
 const config: AppConfig = testConfig({ parallelParts: 3 });
 
-const OPEN: OpenOptions = { signedIn: true, engine: { retry: { baseDelayMs: 1, maxDelayMs: 5 }, requestTimeoutMs: 20_000 } };
+const OPEN: OpenOptions = { signedIn: true, engine: { retry: { baseDelayMs: 1, maxDelayMs: 5 }, requestTimeoutMs: limit(20_000) } };
 
 /** Two tabs of one signed-in user: separate credentials and clients, the same identity and folder. */
 async function twoTabs(): Promise<[Storage, Storage]> {
@@ -30,36 +32,31 @@ async function twoTabs(): Promise<[Storage, Storage]> {
   return tabs;
 }
 
-const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const { count, storedSha256: storedSha } = probes(env);
 
-async function storedSha(key: string): Promise<string | undefined> {
-  const blob = await env.emulator.store.read(env.bucket, key);
-  return blob && sha(new Uint8Array(await blob.arrayBuffer()));
-}
-
-const count = (operation: string) => env.emulator.requests.filter((r) => r.operation === operation).length;
-
-type Outcome = { ok: true } | { ok: false; err: StorageError };
-
-async function outcome(p: Promise<unknown>): Promise<Outcome> {
-  try {
-    await p;
-    return { ok: true };
-  } catch (err) {
-    expect(err).toBeInstanceOf(StorageError);
-    return { ok: false, err: err as StorageError };
-  }
+/**
+ * Runs both writes with the first request of each held by the emulation until both have arrived,
+ * so neither finishes before the other has started.
+ */
+async function together(operations: string[], writes: () => [Promise<unknown>, Promise<unknown>]): Promise<PromiseSettledResult<unknown>[]> {
+  const removes = operations.map((operation) => env.emulator.faults.add({ match: { service: 's3', operation }, times: 2, fault: { hold: 'both' } }));
+  const pending = writes();
+  await waitFor(() => env.emulator.faults.held('both') === 2, 'both writes to arrive');
+  for (const remove of removes) remove();
+  env.emulator.faults.release('both');
+  return Promise.allSettled(pending);
 }
 
 /** Exactly one winner; the loser was refused with the conflict, not some other failure. Returns the winner's index. */
-function oneWinner(results: Outcome[]): number {
-  const winners = results.flatMap((r, i) => (r.ok ? [i] : []));
-  expect(winners).toHaveLength(1);
-  const loser = results.find((r): r is { ok: false; err: StorageError } => !r.ok)!;
-  expect(loser.err.code).toBe('AlreadyExists');
-  expect(loser.err.status).toBe(412);
-  expect(loser.err.message).toMatch(/already exists/i);
-  return winners[0]!;
+function oneWinner(results: PromiseSettledResult<unknown>[]): number {
+  expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+  const winner = results.findIndex((r) => r.status === 'fulfilled');
+  const loser = (results[1 - winner] as PromiseRejectedResult).reason as StorageError;
+  expect(loser).toBeInstanceOf(StorageError);
+  expect(loser.code).toBe('AlreadyExists');
+  expect(loser.status).toBe(412);
+  expect(loser.message).toMatch(/already exists/i);
+  return winner;
 }
 
 describe('two tabs upload the same name at once', () => {
@@ -73,10 +70,9 @@ describe('two tabs upload the same name at once', () => {
     const [a, b] = await twoTabs();
     const bodies = [patternBytes(sizeA, 11), patternBytes(sizeB, 22)];
     const key = `${a.prefix}report.bin`;
-    // Both writes in flight together: the first request of each is held a moment, so neither
-    // finishes before the other has started.
-    for (const operation of ['PutObject', 'CreateMultipartUpload']) env.emulator.faults.add({ match: { service: 's3', operation }, times: 2, fault: { delayMs: 150 } });
-    const results = await Promise.all([outcome(a.upload('report.bin', new Blob([bodies[0]!]))), outcome(b.upload('report.bin', new Blob([bodies[1]!])))]);
+    // Both writes in flight together: the first request of each (PutObject or CreateMultipartUpload)
+    // is held until both have arrived.
+    const results = await together(['PutObject', 'CreateMultipartUpload'], () => [a.upload('report.bin', new Blob([bodies[0]!])), b.upload('report.bin', new Blob([bodies[1]!]))]);
     const winner = oneWinner(results);
     expect(await storedSha(key)).toBe(sha(bodies[winner]!));
     expect(env.emulator.store.head(env.bucket, key)?.size).toBe(bodies[winner]!.length);
@@ -103,7 +99,7 @@ describe('two tabs upload the same name at once', () => {
     for (let round = 0; round < 8; round++) {
       const name = `race-${round}.txt`;
       const bodies = [`tab A round ${round}`, `tab B round ${round}`];
-      const results = await Promise.all([outcome(a.upload(name, new Blob([bodies[0]!]))), outcome(b.upload(name, new Blob([bodies[1]!])))]);
+      const results = await Promise.allSettled([a.upload(name, new Blob([bodies[0]!])), b.upload(name, new Blob([bodies[1]!]))]);
       const winner = oneWinner(results);
       expect(await env.emulator.store.read(env.bucket, `${a.prefix}${name}`).then((x) => x?.text())).toBe(bodies[winner]);
     }
@@ -115,11 +111,10 @@ describe('rename onto an existing name', () => {
     const [a] = await twoTabs();
     await a.upload('a.txt', new Blob(['source']));
     await a.upload('b.txt', new Blob(['target']));
-    const err = (await outcome(a.move('a.txt', 'b.txt'))) as { ok: false; err: StorageError };
-    expect(err.ok).toBe(false);
-    expect(err.err.code).toBe('AlreadyExists');
-    expect(err.err.status).toBe(412);
-    expect(err.err.message).toContain('"b.txt" already exists');
+    const err = await rejection(a.move('a.txt', 'b.txt'));
+    expect(err.code).toBe('AlreadyExists');
+    expect(err.status).toBe(412);
+    expect(err.message).toContain('"b.txt" already exists');
     expect(await env.emulator.store.read(env.bucket, `${a.prefix}a.txt`).then((x) => x?.text())).toBe('source');
     expect(await env.emulator.store.read(env.bucket, `${a.prefix}b.txt`).then((x) => x?.text())).toBe('target');
     // The explicit choice replaces.
@@ -133,10 +128,9 @@ describe('rename onto an existing name', () => {
     await a.upload('src/one.txt', new Blob(['1']));
     await a.upload('src/two.txt', new Blob(['2']));
     await a.upload('dst/keep.txt', new Blob(['keep']));
-    const res = await outcome(a.move('src/', 'dst/'));
-    expect(res.ok).toBe(false);
-    expect((res as { err: StorageError }).err.code).toBe('AlreadyExists');
-    expect((res as { err: StorageError }).err.status).toBe(412);
+    const err = await rejection(a.move('src/', 'dst/'));
+    expect(err.code).toBe('AlreadyExists');
+    expect(err.status).toBe(412);
     const keys = env.emulator.store.keys(env.bucket);
     const all = Array.from({ length: keys.length }, (_, i) => keys.at(i)!.slice(a.prefix.length));
     expect(all).toEqual(['dst/keep.txt', 'src/one.txt', 'src/two.txt']);
@@ -146,8 +140,8 @@ describe('rename onto an existing name', () => {
     const [a, b] = await twoTabs();
     await a.upload('x.txt', new Blob(['from x']));
     await a.upload('y.txt', new Blob(['from y']));
-    env.emulator.faults.add({ match: { service: 's3', operation: 'CopyObject' }, times: 2, fault: { delayMs: 100 } });
-    const results = await Promise.all([outcome(a.move('x.txt', 'z.txt')), outcome(b.move('y.txt', 'z.txt'))]);
+    // Both copies reach the emulation before either is answered.
+    const results = await together(['CopyObject'], () => [a.move('x.txt', 'z.txt'), b.move('y.txt', 'z.txt')]);
     const winner = oneWinner(results);
     const read = (p: string) => env.emulator.store.read(env.bucket, `${a.prefix}${p}`).then((x) => x?.text());
     expect(await read('z.txt')).toBe(winner === 0 ? 'from x' : 'from y');
