@@ -34,6 +34,7 @@ import { checkPath, nameOf, parentOf } from '../../src/lib/keys.ts';
 import { Storage, type Entry } from '../../src/lib/storage.ts';
 import { DEFAULTS, TEST_PROVIDER, fakeIdToken, useEmulation, testConfig } from '../support/emulation.ts';
 import { iamAuthorizer } from '../support/iam-authorizer.ts';
+import { limit } from '../support/limits.ts';
 import type { AuthorizationRequest } from '../../src/mocks/authorize.ts';
 
 const env = useEmulation({ authorize: iamAuthorizer({ bucket: DEFAULTS.bucket }) });
@@ -53,7 +54,7 @@ const config: AppConfig = testConfig();
 
 async function open(): Promise<Storage> {
   const creds = cognitoCredentials({ identityPoolId: config.identityPoolId, region: config.region, logins: { [TEST_PROVIDER]: fakeIdToken({ sub: `user-${crypto.randomUUID()}` }) } });
-  return Storage.open(config, creds, { signedIn: true, engine: { retry: { baseDelayMs: 1, maxDelayMs: 5 }, requestTimeoutMs: 20_000 } });
+  return Storage.open(config, creds, { signedIn: true, engine: { retry: { baseDelayMs: 1, maxDelayMs: 5 }, requestTimeoutMs: limit(20_000) } });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,7 +248,7 @@ describe('names (property)', () => {
     );
   });
 
-  it(`${RUNS} names: each valid one uploaded, listed, downloaded, renamed and deleted exactly; the others refused before any request`, { timeout: 60_000 + RUNS * 20 }, async () => {
+  it(`${RUNS} names: each valid one uploaded, listed, downloaded, renamed and deleted exactly; the others refused before any request`, { timeout: limit(60_000 + RUNS * 20) }, async () => {
     const clock = stopwatch();
     const storage = await open();
     const prefixBytes = utf8Bytes(storage.prefix);
@@ -439,7 +440,7 @@ function modelList(keys: Set<string>, folder: string): { folders: string[]; file
 }
 
 describe('random trees (property)', () => {
-  it(`${TREES} random trees list exactly as the folder model`, { timeout: 300_000 }, async () => {
+  it(`${TREES} random trees list exactly as the folder model`, { timeout: limit(300_000) }, async () => {
     const storage = await open();
     const path = fc.array(fc.constantFrom(...SEGMENTS), { minLength: 1, maxLength: 4 });
     const tree = fc.uniqueArray(fc.record({ segments: path, folder: fc.boolean() }).map(({ segments, folder }) => segments.join('/') + (folder ? '/' : '')), { minLength: 1, maxLength: 30 });
