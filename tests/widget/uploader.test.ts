@@ -11,6 +11,9 @@ import { Uploader, type Connection, type UploaderEvent } from '../../src/widget/
 import { DEFAULTS, seedObject, storedText, useEmulation } from '../support/emulation.ts';
 import { iamAuthorizer } from '../support/iam-authorizer.ts';
 import { patternBytes } from '../lib/fake-transport.ts';
+import { limit } from '../support/limits.ts';
+import { probes } from '../support/s3.ts';
+import { waitFor } from '../support/wait.ts';
 
 const env = useEmulation({ authorize: iamAuthorizer({ bucket: DEFAULTS.bucket }) });
 
@@ -38,7 +41,7 @@ function setup(overrides: Partial<WidgetConfig> = {}) {
     config: () => ({ ...config, ...overrides }),
     connect: () => connection,
     emit: (e) => events.push(e),
-    engine: { retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3 }, requestTimeoutMs: 10_000 },
+    engine: { retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3 }, requestTimeoutMs: limit(10_000) },
   });
   const prefix = async () => `uploads/${(await credentials.get()).identityId}/`;
   return { uploader, events, prefix, credentials };
@@ -46,16 +49,7 @@ function setup(overrides: Partial<WidgetConfig> = {}) {
 
 const file = (name: string, data: string | Uint8Array<ArrayBuffer>, type = '') => new File([data], name, { type });
 const ok = () => undefined;
-const calls = () => env.emulator.requests.filter((r) => r.service === 's3').map((r) => `${r.operation} ${r.status}`);
-const count = (op: string) => env.emulator.requests.filter((r) => r.operation === op).length;
-const until = async (cond: () => boolean) => {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(cond()).toBe(true);
-};
-async function storedBytes(key: string): Promise<Buffer | undefined> {
-  const blob = await env.emulator.store.read(env.bucket, key);
-  return blob && Buffer.from(await blob.arrayBuffer());
-}
+const { abortedWhileHeld, count, s3Calls: calls, storedBytes } = probes(env);
 
 describe('Uploader', () => {
   it('uploads into the guest drop box and reports start, progress and complete with key, size and etag', async () => {
@@ -94,13 +88,18 @@ describe('Uploader', () => {
   });
 
   it('uploads two files at a time; the third waits its turn', async () => {
-    const { uploader } = setup();
-    env.emulator.faults.add({ match: { operation: 'PutObject' }, times: 2, fault: { delayMs: 300 } });
+    const { uploader, prefix } = setup();
+    // The first two PUTs are held until the test has seen the third file wait.
+    env.emulator.faults.add({ match: { operation: 'PutObject' }, times: 2, fault: { hold: 'first two' } });
     uploader.add([file('a.txt', 'a'), file('b.txt', 'b'), file('c.txt', 'c')], ok);
     const done = uploader.upload();
-    await until(() => uploader.items.filter((i) => i.status === 'uploading').length === 2);
+    await waitFor(() => env.emulator.faults.held('first two') === 2, 'two uploads on their way');
     expect(uploader.items.map((i) => i.status)).toEqual(['uploading', 'uploading', 'queued']);
+    expect(env.emulator.requests.filter((r) => r.operation === 'PutObject').map((r) => r.key!.slice(-5)).sort()).toEqual(['a.txt', 'b.txt']);
+    env.emulator.faults.release('first two');
     expect((await done).map((o) => o.status)).toEqual(['done', 'done', 'done']);
+    const p = await prefix();
+    expect(await Promise.all(['a', 'b', 'c'].map((n) => storedText(env, `${p}${n}.txt`)))).toEqual(['a', 'b', 'c']);
   });
 
   it('keeps a multipart upload that failed on a transient error, and Retry sends only the missing parts', async () => {
@@ -145,24 +144,28 @@ describe('Uploader', () => {
     expect(env.emulator.store.listUploads(env.bucket)).toHaveLength(1);
     uploader.remove(added[0]!);
     expect(uploader.items).toEqual([]);
-    await until(() => env.emulator.store.listUploads(env.bucket).length === 0);
+    await waitFor(() => env.emulator.store.listUploads(env.bucket).length === 0, 'the kept upload to be aborted');
     expect(calls().filter((c) => c.startsWith('AbortMultipartUpload'))).toEqual(['AbortMultipartUpload 204', 'AbortMultipartUpload 204']);
   });
 
   it('cancel stops an upload and aborts its multipart upload; Retry starts it again', async () => {
     const { uploader, events, prefix } = setup();
-    env.emulator.faults.add({ match: { operation: 'UploadPart' }, times: 2, fault: { delayMs: 400 } });
+    // The first parts are held, never released: the cancel comes while they are on their way.
+    const unhold = env.emulator.faults.add({ match: { operation: 'UploadPart' }, times: 2, fault: { hold: 'parts' } });
     const data = patternBytes(11 * MiB, 8);
     const { added } = uploader.add([file('movie.mov', data)], ok);
     const done = uploader.upload();
-    await until(() => count('UploadPart') >= 1);
+    await waitFor(() => env.emulator.faults.held('parts') >= 1, 'a part on its way');
     uploader.cancel();
     const [outcome] = await done;
+    unhold();
     expect(outcome).toMatchObject({ status: 'cancelled', error: undefined });
     expect(events.at(-1)).toMatchObject({ type: 'error', detail: { code: 'Aborted', name: 'movie.mov' } });
     expect(calls()).toContain('AbortMultipartUpload 204');
-    await until(() => env.emulator.store.listUploads(env.bucket).length === 0);
+    await waitFor(() => env.emulator.store.listUploads(env.bucket).length === 0, 'the multipart upload to be aborted');
     expect(count('CompleteMultipartUpload')).toBe(0);
+    // Every part sent was ended unanswered by the cancel; none was sent after it.
+    expect((await abortedWhileHeld('parts')).length).toBe(count('UploadPart'));
 
     uploader.retry(added[0]!);
     await uploader.upload();
