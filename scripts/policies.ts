@@ -1,4 +1,5 @@
-// npm run policies -- --bucket acme-files --account 123456789012 --pool eu-west-1:<uuid> --origin https://files.acme.com
+// npm run policies -- --bucket acme-files --account 123456789012 --pool eu-west-1:<uuid> --origin https://files.acme.com \
+//   --authenticated-role-arn arn:aws:iam::123456789012:role/<signed-in role>
 //
 // Renders infra-policies/*.json with real values, for deployments that do not use template.yaml.
 // The files there are written with placeholder values so that they can be tested as they are;
@@ -73,7 +74,7 @@ const PRINCIPAL = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):(root|user\/[\w+=,
 const ROLE = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/[\w+=,.@/-]+$/;
 const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'] as const;
 
-export const USAGE = `Usage: npm run policies -- --bucket NAME --account ID --pool REGION:UUID --origin URL [options]
+export const USAGE = `Usage: npm run policies -- --bucket NAME --account ID --pool REGION:UUID --origin URL --authenticated-role-arn ARN [options]
 
   --bucket NAME            the data bucket, e.g. acme-files
   --account ID             12-digit AWS account id that owns the bucket and roles
