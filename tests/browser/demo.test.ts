@@ -1,12 +1,27 @@
 // The offline demo exactly as `npm start` serves it: Vite's dev server, public/config.json in demo
 // mode, the emulation in the MSW service worker and files in IndexedDB.
 
-import { mkdir } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytes, downloadedBytes, launchBrowser, newPage, startDevServer, removeTempFiles, tempFile, withoutFilePicker, type Served } from '../support/browser';
+import {
+  bytes,
+  demoHooks,
+  downloadedBytes,
+  launchBrowser,
+  newPage,
+  row as rowIn,
+  startDevServer,
+  removeTempFiles,
+  tempFile,
+  withoutFilePicker,
+  type Served,
+} from '../support/browser';
+import { limit, waitFor } from '../support/wait';
 
-const SHOTS = '/tmp/shots';
+/** expect.poll gives up after 1 s by default: far too soon on a loaded machine. A limit, not evidence. */
+const POLL = { timeout: limit(30_000) };
+/** Probes that ask the page go every 100 ms, not 10: on two busy cores each one costs. */
+const PROBE = { every: 100 };
 const ODD_NAME = 'häll o+%#&=😀.txt';
 
 let browser: Browser;
@@ -15,7 +30,6 @@ let context: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
   [browser, server] = await Promise.all([launchBrowser(), startDevServer()]);
   ({ context, page } = await newPage(browser));
   // The keyboard test below answers the <input>'s chooser (resume.test.ts covers the picker).
@@ -36,13 +50,11 @@ afterAll(async () => {
   await server?.close();
 });
 
-function row(name: string) {
-  return page.getByRole('row').filter({ has: page.getByText(name, { exact: true }) });
-}
+const row = (name: string) => rowIn(page, name);
 
 async function openApp() {
   await page.goto(server.url);
-  await expect.poll(() => page.getByRole('note').textContent()).toContain(
+  await expect.poll(() => page.getByRole('note').textContent(), POLL).toContain(
     'Local demo — nothing leaves this browser; files are kept in this browser\'s storage.',
   );
 }
@@ -52,7 +64,6 @@ describe('demo (npm start)', () => {
     await openApp();
     await page.getByText('This folder is empty').waitFor();
     expect(await page.getByRole('navigation', { name: 'Folder path' }).textContent()).toContain('My files');
-    await page.screenshot({ path: `${SHOTS}/demo-empty.png`, animations: 'disabled' });
   });
 
   it('uploads, lists, downloads (byte-exact) and deletes files, including an odd name', async () => {
@@ -62,11 +73,10 @@ describe('demo (npm start)', () => {
       { name: 'report.bin', mimeType: 'application/octet-stream', buffer: plain },
       { name: ODD_NAME, mimeType: 'text/plain', buffer: odd },
     ]);
-    await expect.poll(() => page.locator('li[data-status=done]').count(), { timeout: 15_000 }).toBe(2);
+    await expect.poll(() => page.locator('li[data-status=done]').count(), POLL).toBe(2);
     await row(ODD_NAME).waitFor();
     await row('report.bin').waitFor();
     expect(await row('report.bin').textContent()).toContain('307 kB');
-    await page.screenshot({ path: `${SHOTS}/demo-listed.png`, animations: 'disabled' });
 
     for (const [name, data] of [[ODD_NAME, odd], ['report.bin', plain]] as const) {
       const [download] = await Promise.all([
@@ -84,8 +94,7 @@ describe('demo (npm start)', () => {
     await dialog.waitFor();
     expect(await dialog.textContent()).toContain(ODD_NAME);
     // The safe choice has the focus, so Enter does not delete by accident.
-    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Cancel');
-    await page.screenshot({ path: `${SHOTS}/demo-delete-dialog.png`, animations: 'disabled' });
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent?.trim()), POLL).toBe('Cancel');
     await dialog.getByRole('button', { name: 'Delete' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await row(ODD_NAME).waitFor({ state: 'detached' });
@@ -101,7 +110,7 @@ describe('demo (npm start)', () => {
     expect(await question.textContent()).toContain('“report.bin” already exists');
     await question.getByRole('button', { name: /Replace/ }).click();
     await page.locator('li[data-status=done]').waitFor();
-    await expect.poll(() => row('report.bin').textContent()).toContain('2 kB');
+    await expect.poll(() => row('report.bin').textContent(), POLL).toContain('2 kB');
   });
 
   it('creates a folder, rejects a bad name with the reason, and opens it', async () => {
@@ -111,8 +120,7 @@ describe('demo (npm start)', () => {
     await field.fill('a/b');
     await dialog.getByRole('button', { name: 'Create folder' }).click();
     expect(await dialog.getByRole('alert').textContent()).toContain('cannot contain "/"');
-    expect(await field.getAttribute('aria-invalid')).toBe('true');
-    await page.screenshot({ path: `${SHOTS}/demo-new-folder-error.png`, animations: 'disabled' });
+    await expect.poll(() => field.getAttribute('aria-invalid'), POLL).toBe('true');
     await field.fill('Reports 2024');
     await dialog.getByRole('button', { name: 'Create folder' }).click();
     await dialog.waitFor({ state: 'hidden' });
@@ -141,22 +149,28 @@ describe('demo (npm start)', () => {
     const big = bytes(20 * 1024 * 1024, 3);
     const clear = page.getByRole('button', { name: 'Clear finished uploads' });
     if (await clear.count()) await clear.click();
-    const seen = new Set<string>();
+    await expect.poll(() => page.locator('li[data-status]').count(), POLL).toBe(0);
+    // 16 MiB parts: part 2 (the last 4 MiB) is held at the emulator, so the upload is seen running
+    // with part 1 in and the bar part-way, until the test lets part 2 go.
+    await demoHooks(page, (h) => {
+      h.emulator.faults.add({ match: { service: 's3', operation: 'UploadPart', key: /\/big\.bin$/, partNumber: 2 }, fault: { hold: 'big-part-2' } });
+    });
     await page.locator('input[type=file]').setInputFiles(await tempFile('big.bin', big));
     const item = page.locator('li', { hasText: 'big.bin' });
-    for (;;) {
-      const status = await item.getAttribute('data-status');
-      if (status) seen.add(status);
-      if (status === 'done' || status === 'error' || status === 'cancelled') break;
-      await page.waitForTimeout(50);
-    }
-    expect(await item.getAttribute('data-status')).toBe('done');
-    expect(seen.has('uploading')).toBe(true);
     const progress = item.locator('progress');
+    await waitFor(
+      () => demoHooks(page, (h) => h.emulator.faults.held('big-part-2') === 1 && h.emulator.requests.some((r) => r.operation === 'UploadPart' && r.partNumber === 1 && r.key?.endsWith('/big.bin') && r.status === 200)),
+      'part 1 stored and part 2 held',
+      PROBE,
+    );
+    await expect.poll(async () => Number(await progress.getAttribute('value')), POLL).toBe(16 * 1024 * 1024);
+    expect(await item.getAttribute('data-status')).toBe('uploading');
+    await demoHooks(page, (h) => h.emulator.faults.release('big-part-2'));
+    await expect.poll(() => item.getAttribute('data-status'), POLL).toBe('done');
     expect(Number(await progress.getAttribute('value'))).toBe(big.length);
     expect(Number(await progress.getAttribute('max'))).toBe(big.length);
     expect(await item.textContent()).toContain('Uploaded');
-    await expect.poll(() => row('big.bin').textContent()).toContain('21 MB');
+    await expect.poll(() => row('big.bin').textContent(), POLL).toContain('21 MB');
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -178,10 +192,10 @@ describe('demo (npm start)', () => {
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'New folder' });
     await dialog.waitFor();
-    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('INPUT');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.tagName), POLL).toBe('INPUT');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
-    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('New folder');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent?.trim()), POLL).toBe('New folder');
   });
 
   it('uploads files dropped on the page, with an overlay while dragging', async () => {
@@ -193,7 +207,6 @@ describe('demo (npm start)', () => {
       document.body.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
     });
     await page.getByText('Drop to upload to').waitFor();
-    await page.screenshot({ path: `${SHOTS}/demo-dragging.png`, animations: 'disabled' });
     await page.evaluate(() => {
       const dt = (window as unknown as { __dt: DataTransfer }).__dt;
       document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
@@ -210,13 +223,14 @@ describe('demo (npm start)', () => {
     await page.getByRole('link', { name: 'Reports 2024' }).waitFor({ state: 'detached' });
     await page.getByText('Deleted folder “Reports 2024” (2 items)').waitFor();
     // Focus lands on the file list (so arrows go on working), not on the removed row.
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('grid');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('role')), POLL).toBe('grid');
   });
 
   it('is usable at 360 px wide and in dark mode', async () => {
     await page.setViewportSize({ width: 360, height: 740 });
     await page.emulateMedia({ colorScheme: 'dark' });
-    await page.screenshot({ path: `${SHOTS}/demo-narrow-dark.png`, fullPage: true, animations: 'disabled' });
+    // The dark palette is in force (no theme was chosen, so the system's choice applies).
+    expect(await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim())).toBe('#0f1216');
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(360);
     await page.setViewportSize({ width: 1100, height: 760 });

@@ -2,13 +2,14 @@
 // worker: zips and thumbnails go through the worker, and a PDF (which an <object> would fetch as a
 // navigation, unseen by the worker) is fetched and shown from a Blob typed as PDF.
 
-import { mkdir } from 'node:fs/promises';
 import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bytes, downloadedBytes, launchBrowser, newPage, startDevServer, type Served } from '../support/browser';
+import { bytes, downloadedBytes, launchBrowser, newPage, row as rowIn, startDevServer, type Served } from '../support/browser';
+import { limit } from '../support/wait';
 
-const SHOTS = '/tmp/shots';
+/** expect.poll gives up after 1 s by default: far too soon on a loaded machine. A limit, not evidence. */
+const POLL = { timeout: limit(30_000) };
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 
@@ -17,7 +18,6 @@ let server: Served;
 let page: Page;
 
 beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
   [browser, server] = await Promise.all([launchBrowser(), startDevServer()]);
   ({ page } = await newPage(browser));
   page.on('filechooser', () => {});
@@ -29,9 +29,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-function row(name: string) {
-  return page.getByRole('row').filter({ has: page.getByText(name, { exact: true }) });
-}
+const row = (name: string) => rowIn(page, name);
 
 describe('demo: downloads and previews', () => {
   const files = { 'notes.txt': Buffer.from('plain <b>text</b>\n'), 'pixel.png': PNG, 'paper.pdf': PDF, 'blob.bin': bytes(200_000, 8) };
@@ -59,15 +57,13 @@ describe('demo: downloads and previews', () => {
 
   it('shows thumbnails and previews a PDF from a Blob and text as text', async () => {
     const thumb = row('pixel.png').locator('img');
-    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
-    await page.screenshot({ path: `${SHOTS}/4a-demo-files.png`, animations: 'disabled' });
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), POLL).toBe(1);
 
     await row('paper.pdf').getByRole('button', { name: 'paper.pdf', exact: true }).click();
     const pdf = page.getByRole('dialog', { name: 'paper.pdf' }).locator('object');
     await pdf.waitFor();
     expect(await pdf.getAttribute('data')).toMatch(/^blob:/);
     expect(await pdf.getAttribute('type')).toBe('application/pdf');
-    await page.screenshot({ path: `${SHOTS}/4a-demo-preview-pdf.png`, animations: 'disabled' });
     // The Close button, not Escape: once loaded, Chromium's PDF viewer may hold the keyboard focus
     // (one CI run timed out behind a dialog that never saw the key).
     await page.getByRole('dialog', { name: 'paper.pdf' }).getByRole('button', { name: 'Close' }).click();
@@ -81,14 +77,16 @@ describe('demo: downloads and previews', () => {
     await rename.getByRole('button', { name: 'Save' }).click();
     await row('fake.pdf').waitFor();
     await row('fake.pdf').getByRole('button', { name: 'fake.pdf', exact: true }).click();
-    const alert = page.getByRole('dialog', { name: 'fake.pdf' }).getByRole('alert');
-    expect(await alert.textContent()).toContain('does not start like a PDF file');
+    const fake = page.getByRole('dialog', { name: 'fake.pdf' });
+    expect(await fake.getByRole('alert').textContent()).toContain('does not start like a PDF file');
     await page.keyboard.press('Escape');
+    await fake.waitFor({ state: 'hidden' });
 
     await row('notes.txt').getByRole('button', { name: 'notes.txt', exact: true }).click();
     const pre = page.getByRole('dialog', { name: 'notes.txt' }).locator('pre');
     await pre.waitFor();
     expect(await pre.textContent()).toBe('plain <b>text</b>\n');
     await page.keyboard.press('Escape');
+    await page.getByRole('dialog', { name: 'notes.txt' }).waitFor({ state: 'hidden' });
   });
 });

@@ -13,6 +13,8 @@ import { limit, waitFor } from '../support/wait';
 const BUCKET = 'sessionbox-demo';
 /** expect.poll gives up after 1 s by default: far too soon on a loaded machine. A limit, not evidence. */
 const POLL = { timeout: limit(30_000) };
+/** Probes that ask the page go every 100 ms, not 10: on two busy cores each one costs. */
+const PROBE = { every: 100 };
 
 let browser: Browser;
 let server: Served;
@@ -201,7 +203,7 @@ describe('uploads (demo)', () => {
     await waitFor(async () => {
       const log = await ops('movie.bin');
       return log.includes('UploadPart1:200') && log.includes('UploadPart2:0:hold') && log.includes('UploadPart3:0:hang');
-    }, 'part 1 stored and parts 2 and 3 held at the emulator');
+    }, 'part 1 stored and parts 2 and 3 held at the emulator', PROBE);
     // Speed and time left appear while the upload runs.
     await expect.poll(() => bar.getAttribute('value'), POLL).toMatch(/^[1-9]/);
     await expect.poll(() => item.textContent(), POLL).toMatch(/\/s · .* left/);
@@ -216,7 +218,7 @@ describe('uploads (demo)', () => {
     // has had every chance to react: it must not have sent, completed or aborted anything since the
     // pause, nor moved its bar.
     await hooks((h) => h.emulator.faults.release('movie-part-2'));
-    await waitFor(async () => (await ops('movie.bin')).includes('UploadPart2:200:hold'), 'the held part 2 answered after the pause');
+    await waitFor(async () => (await ops('movie.bin')).includes('UploadPart2:200:hold'), 'the held part 2 answered after the pause', PROBE);
     expect(await ops('movie.bin', mark)).toEqual([]);
     expect(await bar.getAttribute('value')).toBe(pausedAt);
     expect(await item.getAttribute('data-status')).toBe('paused');
@@ -259,7 +261,7 @@ describe('uploads (demo)', () => {
       { name: 'p2.txt', text: 'two' },
       { name: 'p3.txt', text: 'three' },
     ]);
-    await waitFor(() => hooks((h) => h.emulator.faults.held('p-puts') === 2), 'the PUTs of p1 and p2 held at the emulator');
+    await waitFor(() => hooks((h) => h.emulator.faults.held('p-puts') === 2), 'the PUTs of p1 and p2 held at the emulator', PROBE);
     expect([...(await ops('p1.txt')), ...(await ops('p2.txt')), ...(await ops('p3.txt'))]).toEqual(['PutObject:0:hold', 'PutObject:0:hold']);
     expect(await ops('p3.txt')).toEqual([]);
 
@@ -280,7 +282,7 @@ describe('uploads (demo)', () => {
     // The PUTs the pause let go of, answered only now, find the name taken (If-None-Match) and
     // change nothing.
     await hooks((h) => h.emulator.faults.release('p-puts'));
-    await waitFor(async () => !(await ops('p1.txt')).includes('PutObject:0:hold') && !(await ops('p2.txt')).includes('PutObject:0:hold'), 'the released PUTs answered');
+    await waitFor(async () => !(await ops('p1.txt')).includes('PutObject:0:hold') && !(await ops('p2.txt')).includes('PutObject:0:hold'), 'the released PUTs answered', PROBE);
     expect(await ops('p1.txt')).toEqual(['PutObject:412:hold', 'PutObject:200']);
     expect(await ops('p2.txt')).toEqual(['PutObject:412:hold', 'PutObject:200']);
     expect(await storedText('p1.txt')).toBe('one');
