@@ -85,7 +85,7 @@ export default defineConfig(({ mode, command }) => {
       rollupOptions: {
         // The demo's stand-in sign-in page is a page of its own: a service worker cannot
         // answer the navigation to an authorization endpoint.
-        input: demo ? { main: 'index.html', 'demo-sign-in': 'demo-sign-in.html' } : { main: 'index.html' },
+        input: { main: 'index.html', ...(demo ? { 'demo-sign-in': 'demo-sign-in.html' } : {}) } as Record<string, string>,
       },
     },
     test: {
