@@ -2,13 +2,15 @@
 // person's own folder, sign-out back to the guest, tokens kept out of storage and the address bar,
 // and a session that ends in the middle of an upload (renewed silently, or by a prompt).
 
-import { mkdir } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoHooks } from '../../src/demo/start';
-import { bytes, downloadedBytes, launchBrowser, newPage, removeTempFiles, startDevServer, tempFile, type Served } from '../support/browser';
+import { bytes, demoHooks, downloadedBytes, launchBrowser, newPage, removeTempFiles, row as rowIn, startDevServer, tempFile, type Served } from '../support/browser';
+import { limit } from '../support/wait';
 
-const SHOTS = '/tmp/shots';
+/** expect.poll's own limit is one second: too short for a loaded machine. */
+const POLL = { timeout: limit(30_000) };
+/** For what takes a 20 MiB upload in a dev-mode page. */
+const UPLOAD = { timeout: limit(90_000) };
 
 let browser: Browser;
 let server: Served;
@@ -16,11 +18,11 @@ let context: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
-  await mkdir(SHOTS, { recursive: true });
   [browser, server] = await Promise.all([launchBrowser(), startDevServer()]);
   ({ context, page } = await newPage(browser));
   page.on('pageerror', (err) => console.error('page error:', err));
-});
+  // The first file to start may wait for the shared dev server's warm-up on a loaded machine.
+}, limit(300_000));
 
 afterAll(async () => {
   await browser?.close();
@@ -28,17 +30,30 @@ afterAll(async () => {
   await server?.close();
 });
 
-function row(name: string, p: Page = page) {
-  return p.getByRole('row').filter({ has: p.getByText(name, { exact: true }) });
-}
+const row = (name: string) => rowIn(page, name);
 
 function account(p: Page = page) {
   return p.getByTestId('account-name');
 }
 
-/** Runs `fn` with the demo's test hooks (emulator, stand-in provider, session clock). */
-function hooks<T>(fn: (h: DemoHooks) => T): Promise<T> {
-  return page.evaluate(`(${fn.toString()})(window.sessionboxDemo)`) as Promise<T>;
+/**
+ * Records the title of every modal dialog the page opens from now on (until it navigates): evidence
+ * that a prompt was or was not shown over a stretch of the test, where a count at the end would only
+ * say none is open now.
+ */
+async function recordDialogs(): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __dialogs?: string[] };
+    if (!w.__dialogs) {
+      const showModal = HTMLDialogElement.prototype.showModal;
+      HTMLDialogElement.prototype.showModal = function (this: HTMLDialogElement) {
+        showModal.call(this);
+        w.__dialogs!.push(this.querySelector('h2')?.textContent ?? '');
+      };
+    }
+    w.__dialogs = [];
+  });
+  return () => page.evaluate(() => (window as unknown as { __dialogs: string[] }).__dialogs);
 }
 
 async function signInAs(user: string, p: Page = page) {
@@ -68,7 +83,6 @@ describe('sign-in (demo provider)', () => {
     await page.getByRole('heading', { name: 'Sign in to sessionbox' }).waitFor();
     expect(await page.getByRole('alert').textContent()).toContain('Sign-in was cancelled');
     expect(new URL(page.url()).search).toBe('');
-    await page.screenshot({ path: `${SHOTS}/4b-sign-in-cancelled.png`, animations: 'disabled' });
     await page.getByRole('button', { name: 'Continue as guest' }).click();
     await row('guest-note.txt').waitFor();
     expect(await account().textContent()).toContain('Guest');
@@ -81,14 +95,13 @@ describe('sign-in (demo provider)', () => {
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorize.searchParams.get('response_type')).toBe('code');
     await page.getByLabel('User name').waitFor();
-    await page.screenshot({ path: `${SHOTS}/4b-sign-in-page.png`, animations: 'disabled' });
 
     // An empty name is refused with the reason, on the page.
     await page.getByRole('button', { name: 'Sign in' }).click();
     expect(await page.locator('#user-error').textContent()).toContain('Type a user name');
 
     await signInAs('Alice');
-    await expect.poll(() => account().textContent(), { timeout: 15_000 }).toContain('Alice');
+    await expect.poll(() => account().textContent(), POLL).toContain('Alice');
     // The code and state are gone from the address bar (and so from history).
     expect(new URL(page.url()).search).toBe('');
     await page.getByText('This folder is empty').waitFor();
@@ -96,63 +109,64 @@ describe('sign-in (demo provider)', () => {
 
     await page.locator('input[type=file]').setInputFiles([{ name: 'alice.txt', mimeType: 'text/plain', buffer: Buffer.from('alice') }]);
     await row('alice.txt').waitFor();
-    const keys = await hooks((h) => {
+    const keys = await demoHooks(page, (h) => {
       const index = h.emulator.store.keys('sessionbox-demo');
       return Array.from({ length: index.length }, (_, i) => index.at(i));
     });
     expect(keys).toEqual(expect.arrayContaining([expect.stringMatching(/^users\/us-east-1:[^/]+\/alice\.txt$/)]));
     expect(keys).toEqual(expect.arrayContaining([expect.stringMatching(/^uploads\/us-east-1:[^/]+\/guest-note\.txt$/)]));
     await expectNoTokensStored();
-    await page.screenshot({ path: `${SHOTS}/4b-signed-in.png`, animations: 'disabled' });
   });
 
   it('signs out back to the guest folder, and the same name signs in to the same files', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await expect.poll(() => account().textContent(), { timeout: 10_000 }).toContain('Guest');
+    await expect.poll(() => account().textContent(), POLL).toContain('Guest');
     await row('guest-note.txt').waitFor();
     expect(await row('alice.txt').count()).toBe(0);
 
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await signInAs('alice');
-    await expect.poll(() => account().textContent(), { timeout: 10_000 }).toContain('alice');
+    await expect.poll(() => account().textContent(), POLL).toContain('alice');
     await row('alice.txt').waitFor();
     expect(await row('guest-note.txt').count()).toBe(0);
   });
 
   it('renews an ended session silently without losing the running upload', async () => {
     const data = bytes(20 * 1024 * 1024, 41);
-    const refreshesBefore = await hooks((h) => h.oidc.tokenRequests.filter((g) => g === 'refresh_token').length);
+    const dialogs = await recordDialogs();
+    const refreshesBefore = await demoHooks(page, (h) => h.oidc.tokenRequests.filter((g) => g === 'refresh_token').length);
     // The ID token looks two hours old, and when part 2 arrives every credential issued so far is
     // refused: the session ends in the middle of the upload.
-    await hooks((h) => {
+    await demoHooks(page, (h) => {
       h.clockSkewMs = 2 * 3600_000;
       h.emulator.faults.add({ match: { service: 's3', operation: 'UploadPart', partNumber: 2 }, fault: { expireCredentials: true } });
     });
     await page.locator('input[type=file]').setInputFiles(await tempFile('renewed.bin', data));
     const item = page.locator('li', { hasText: 'renewed.bin' });
-    await expect.poll(() => item.getAttribute('data-status'), { timeout: 30_000 }).toBe('done');
-    const log = await hooks((h) => h.emulator.requests.filter((r) => r.key?.endsWith('renewed.bin')).map((r) => `${r.operation}:${r.status}`));
+    await expect.poll(() => item.getAttribute('data-status'), UPLOAD).toBe('done');
+    const log = await demoHooks(page, (h) => h.emulator.requests.filter((r) => r.key?.endsWith('renewed.bin')).map((r) => `${r.operation}:${r.status}`));
     // Parts refused for the expired credentials, then sent again with renewed ones.
     expect(log.filter((o) => /^UploadPart:4\d\d$/.test(o)).length).toBeGreaterThanOrEqual(1);
     expect(log.filter((o) => o === 'UploadPart:200')).toHaveLength(2);
     expect(log.filter((o) => o === 'CreateMultipartUpload:200')).toHaveLength(1);
     // Renewed through the provider's refresh token, without a prompt.
-    expect(await hooks((h) => h.oidc.tokenRequests.filter((g) => g === 'refresh_token').length)).toBeGreaterThan(refreshesBefore);
-    expect(await page.getByRole('dialog').count()).toBe(0);
+    expect(await demoHooks(page, (h) => h.oidc.tokenRequests.filter((g) => g === 'refresh_token').length)).toBeGreaterThan(refreshesBefore);
+    expect(await dialogs()).toEqual([]);
     await row('renewed.bin').waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download renewed.bin' }).click()]);
     expect((await downloadedBytes(download)).equals(data)).toBe(true);
-    await hooks((h) => {
+    await demoHooks(page, (h) => {
       h.emulator.faults.clear();
       h.clockSkewMs = 0;
     });
-  });
+  }, limit(180_000));
 
   it('asks to sign in again when the provider will not renew, and the paused upload carries on', async () => {
     await page.getByRole('button', { name: 'Clear finished uploads' }).click();
     const data = bytes(20 * 1024 * 1024, 43);
+    const dialogs = await recordDialogs();
     // As above, but the provider has ended the session too: no silent renewal.
-    await hooks((h) => {
+    await demoHooks(page, (h) => {
       h.oidc.settings.refuseRefresh = true;
       h.clockSkewMs = 2 * 3600_000;
       h.emulator.faults.add({ match: { service: 's3', operation: 'UploadPart', partNumber: 2 }, fault: { expireCredentials: true } });
@@ -160,11 +174,12 @@ describe('sign-in (demo provider)', () => {
     await page.locator('input[type=file]').setInputFiles(await tempFile('prompted.bin', data));
     const item = page.locator('li', { hasText: 'prompted.bin' });
     const dialog = page.getByRole('dialog', { name: 'Your session has ended' });
-    await dialog.waitFor({ timeout: 20_000 });
-    await expect.poll(() => item.getAttribute('data-status'), { timeout: 10_000 }).toBe('paused');
+    await dialog.waitFor({ timeout: UPLOAD.timeout });
+    // The recorder sees the prompt (so the empty record of the silent renewal above is evidence).
+    expect(await dialogs()).toEqual(['Your session has ended']);
+    await expect.poll(() => item.getAttribute('data-status'), POLL).toBe('paused');
     expect(await dialog.textContent()).toContain('1 upload is paused');
-    await page.screenshot({ path: `${SHOTS}/4b-session-ended.png`, animations: 'disabled' });
-    await hooks((h) => {
+    await demoHooks(page, (h) => {
       h.oidc.settings.refuseRefresh = false;
       h.clockSkewMs = 0;
       h.emulator.faults.clear();
@@ -172,14 +187,14 @@ describe('sign-in (demo provider)', () => {
 
     const [popup] = await Promise.all([context.waitForEvent('page'), dialog.getByRole('button', { name: 'Sign in again' }).click()]);
     await signInAs('alice', popup);
-    await popup.waitForEvent('close', { timeout: 15_000 });
+    await popup.waitForEvent('close');
     await dialog.waitFor({ state: 'hidden' });
-    await expect.poll(() => item.getAttribute('data-status'), { timeout: 30_000 }).toBe('done');
+    await expect.poll(() => item.getAttribute('data-status'), UPLOAD).toBe('done');
     // Resumed, not restarted: one multipart upload for the file.
-    expect(await hooks((h) => h.emulator.requests.filter((r) => r.operation === 'CreateMultipartUpload' && r.status === 200 && r.key?.endsWith('prompted.bin')).length)).toBe(1);
+    expect(await demoHooks(page, (h) => h.emulator.requests.filter((r) => r.operation === 'CreateMultipartUpload' && r.status === 200 && r.key?.endsWith('prompted.bin')).length)).toBe(1);
     await row('prompted.bin').waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download prompted.bin' }).click()]);
     expect((await downloadedBytes(download)).equals(data)).toBe(true);
     await expectNoTokensStored();
-  });
+  }, limit(180_000));
 });
