@@ -248,7 +248,9 @@ describe('names (property)', () => {
     );
   });
 
-  it(`${RUNS} names: each valid one uploaded, listed, downloaded, renamed and deleted exactly; the others refused before any request`, { timeout: limit(60_000 + RUNS * 20) }, async () => {
+  // A limit, not a speed claim: 10,000 names took 137 s alone on a loaded 2-core machine, and over
+  // 260 s beside the fault matrix.
+  it(`${RUNS} names: each valid one uploaded, listed, downloaded, renamed and deleted exactly; the others refused before any request`, { timeout: limit(120_000 + RUNS * 40) }, async () => {
     const clock = stopwatch();
     const storage = await open();
     const prefixBytes = utf8Bytes(storage.prefix);
