@@ -11,6 +11,8 @@ import { limit } from '../support/wait';
 
 /** expect.poll gives up after 1 s by default: far too soon on a loaded machine. A limit, not evidence. */
 const POLL = { timeout: limit(30_000) };
+/** Each axe run checks the whole page against every rule: tests that run it many times get a larger limit. */
+const AXE_LIMIT = limit(180_000);
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let browser: Browser;
@@ -148,7 +150,7 @@ describe.each(['light', 'dark'] as const)('axe in %s mode', (scheme) => {
     } finally {
       await context.close();
     }
-  });
+  }, AXE_LIMIT);
 
   it('finds no violations on the sign-in pages and the config error page', async () => {
     const { context, page } = await newPage(browser, { colorScheme: scheme });
@@ -174,7 +176,7 @@ describe.each(['light', 'dark'] as const)('axe in %s mode', (scheme) => {
     } finally {
       await other.context.close();
     }
-  });
+  }, AXE_LIMIT);
 });
 
 /** Where focus is, and whether it shows: the outline of the focused control (or of the label that draws it). */

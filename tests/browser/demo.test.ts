@@ -177,7 +177,7 @@ describe('demo (npm start)', () => {
       page.getByRole('button', { name: 'Download big.bin' }).click(),
     ]);
     expect((await downloadedBytes(download)).equals(big)).toBe(true);
-  });
+  }, limit(180_000)); // 20 MiB up and down through the service worker: a heavy test gets a larger limit
 
   it('works from the keyboard: the picker opens with Enter, Escape closes a dialog and focus returns', async () => {
     const upload = page.getByRole('button', { name: 'Upload files' });
