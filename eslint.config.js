@@ -23,4 +23,42 @@ export default ts.config(
     files: ['scripts/**', 'tests/**'],
     rules: { 'no-console': 'off' },
   },
+  // Boundaries between the folders of src/ (README "Layout"). A folder is matched by the relative
+  // import that reaches it from inside src/, e.g. '../app/format' or '../../mocks/node.ts'.
+  {
+    files: ['src/lib/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [{ name: 'svelte', message: 'src/lib is plain TypeScript, shared by the app and the widget: no Svelte.' }],
+        patterns: [
+          { group: ['svelte/*'], message: 'src/lib is plain TypeScript, shared by the app and the widget: no Svelte.' },
+          { regex: '^(\\.\\./)+(app|widget|demo)(/|$)', message: 'src/lib is the shared core: the app, the widget and the demo import it, never the other way round.' },
+          { regex: '^(\\.\\./)+mocks(/|$)', message: 'Only src/demo, tests and scripts import the AWS emulation (src/mocks).' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/widget/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['@aws-sdk/*', '@smithy/*'], message: 'The widget stays on its light stack (aws4fetch, fetch-based Cognito): the AWS SDK alone is over its size budget.' },
+          { regex: '^(\\.\\./)+(app|demo)(/|$)', message: 'The widget shares only src/lib with the app.' },
+          { regex: '^(\\.\\./)+mocks(/|$)', message: 'Only src/demo, tests and scripts import the AWS emulation (src/mocks).' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/app/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { regex: '^(\\.\\./)+widget(/|$)', message: 'The app shares only src/lib with the widget.' },
+          { regex: '^(\\.\\./)+mocks(/|$)', message: 'Only src/demo, tests and scripts import the AWS emulation (src/mocks); the app reaches it through src/demo.' },
+        ],
+      }],
+    },
+  },
 );
