@@ -29,10 +29,6 @@ interface HandleItem {
   getAsFileSystemHandle?(): Promise<FileSystemHandle | null>;
 }
 
-export function filePickerAvailable(): boolean {
-  return typeof (globalThis as PickerWindow).showOpenFilePicker === 'function';
-}
-
 // What Chromium accepts in a picker type (it throws a TypeError otherwise).
 const PICKER_EXTENSION = /^\.[a-z0-9+.]{1,15}$/i;
 const PICKER_MIME = /^[a-z0-9][\w.+-]*\/(\*|[a-z0-9][\w.+-]*)$/i;

@@ -85,10 +85,6 @@ export function asFolder(path: string): string {
   return path === '' || path.endsWith('/') ? path : path + '/';
 }
 
-export function isFolderPath(path: string): boolean {
-  return path === '' || path.endsWith('/');
-}
-
 /** prefix + path after validating the path (and the total length) for the given kind. */
 export function toKey(prefix: string, path: string, kind: PathKind): string {
   return prefix + checkPath(path, kind, prefix);

@@ -22,12 +22,6 @@ export interface OidcUser {
   canRenewSilently: boolean;
 }
 
-/** Whether a URL is the provider's answer (code or error, with state) rather than an app URL. */
-export function isCallbackUrl(url: string): boolean {
-  const params = new URL(url).searchParams;
-  return params.has('state') && (params.has('code') || params.has('error'));
-}
-
 /** The URL without the OIDC answer, for history.replaceState: codes must not linger in history. */
 export function withoutCallbackParams(url: string): string {
   const u = new URL(url);
@@ -86,7 +80,7 @@ export interface OidcClient {
   signInRedirect(): Promise<void>;
   /** Signs in in a popup, keeping this page (and its running uploads) alive. */
   signInPopup(): Promise<OidcUser>;
-  /** Redeems the provider's answer in `url` (see isCallbackUrl). */
+  /** Redeems the provider's answer in `url` (its code or error, with state). */
   handleRedirect(url: string): Promise<OidcUser>;
   /** A fresh ID token without user interaction (refresh token); throws when the provider needs a prompt. */
   renewSilently(): Promise<OidcUser>;

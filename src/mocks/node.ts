@@ -2,7 +2,7 @@
 
 import { ClientRequest } from 'node:http';
 import { setupServer, type SetupServer } from 'msw/node';
-import { createEmulator, type Emulator, type EmulatorOptions } from './emulator.ts';
+import type { Emulator } from './emulator.ts';
 
 export interface NodeEmulation {
   emulator: Emulator;
@@ -11,11 +11,6 @@ export interface NodeEmulation {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
-/** Creates an emulator and starts intercepting. */
-export function startNodeEmulation(opts: EmulatorOptions): NodeEmulation {
-  return interceptInNode(createEmulator(opts));
-}
 
 /** Starts intercepting requests for an existing emulator. */
 export function interceptInNode(emulator: Emulator): NodeEmulation {
