@@ -1,7 +1,7 @@
 /* eslint-disable svelte/prefer-svelte-reactivity -- the Sets here are bookkeeping (paths seen, paths gone), never rendered */
-import { checkName } from '../lib/keys';
+import { checkName, parentOf } from '../lib/keys';
 import { errorCode, errorMessage } from './format';
-import { matcher, parentPath, sortEntries, type SortDir, type SortKey } from './listing';
+import { matcher, sortEntries, type SortDir, type SortKey } from './listing';
 import type { Entry, FileStore } from './types';
 import { FIRST_LISTING_MARK } from './marks';
 
@@ -124,7 +124,7 @@ export class FolderView {
   async move(entry: Entry, to: string): Promise<void> {
     await this.#store.move(entry.path, to);
     this.#drop(new Set([entry.path]));
-    if (parentPath(to) === this.folder && !this.#seen.has(to)) {
+    if (parentOf(to) === this.folder && !this.#seen.has(to)) {
       const name = to.slice(this.folder.length).replace(/\/$/, '');
       this.#seen.add(to);
       this.entries = [...this.entries, { ...entry, path: to, name }];

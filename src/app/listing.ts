@@ -92,9 +92,3 @@ export function previewOf(entry: Entry): { kind: PreviewKind; contentType: strin
   if (TEXT.has(ext)) return { kind: 'text', contentType: 'text/plain; charset=utf-8' };
   return { kind: 'none', contentType: '' };
 }
-
-/** The folder part of a path: 'a/b/c.txt' -> 'a/b/'. */
-export function parentPath(path: string): string {
-  const trimmed = path.endsWith('/') ? path.slice(0, -1) : path;
-  return trimmed.slice(0, trimmed.lastIndexOf('/') + 1);
-}

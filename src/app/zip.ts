@@ -6,8 +6,8 @@
 
 import { downloadZip } from 'client-zip';
 import { StorageError } from '../lib/errors';
+import { parentOf } from '../lib/keys';
 import { formatSize } from './format';
-import { parentPath } from './listing';
 import type { Entry, FileStore } from './types';
 
 /** Largest zip built in memory where it cannot be streamed to disk. */
@@ -51,7 +51,7 @@ export async function planZip(store: FileStore, targets: Entry[], signal?: Abort
   const files: ZipFile[] = [];
   for (const target of targets) {
     // Names are relative to the folder the target sits in: "photos/" zips as "photos/...".
-    const base = parentPath(target.path);
+    const base = parentOf(target.path);
     const add = (e: Entry) => {
       const file: ZipFile = { path: e.path, name: e.path.slice(base.length), size: e.size, kind: e.kind };
       if (e.lastModified) file.lastModified = e.lastModified;

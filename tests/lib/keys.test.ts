@@ -77,6 +77,7 @@ describe('path helpers', () => {
     expect(parentOf('a/b/')).toBe('a/');
     expect(parentOf('c.txt')).toBe('');
     expect(parentOf('a/')).toBe('');
+    expect(parentOf('')).toBe('');
     expect(asFolder('docs')).toBe('docs/');
     expect(asFolder('docs/')).toBe('docs/');
     expect(asFolder('')).toBe('');
