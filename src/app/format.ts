@@ -1,31 +1,10 @@
 import { StorageError } from '../lib/errors';
+import { formatSize as formatSizeIn } from '../lib/format';
 import { currentLocale, dateTime, t } from './i18n';
 
-const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
-const sizeFormats = new Map<string, Intl.NumberFormat>();
-
-/** Decimal units (kB, MB), as file managers show them. */
+/** Decimal units (kB, MB), as file managers show them, in the current locale. */
 export function formatSize(bytes: number): string {
-  // Intl spells bytes out ("0 byte"); "B" matches the kB/MB that follow.
-  if (bytes < 1000) return `${bytes} B`;
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  const key = `${currentLocale()}:${unit}:${value < 10 && unit > 0 ? 1 : 0}`;
-  let fmt = sizeFormats.get(key);
-  if (!fmt) {
-    fmt = new Intl.NumberFormat(currentLocale(), {
-      style: 'unit',
-      unit: UNITS[unit],
-      unitDisplay: 'short',
-      maximumFractionDigits: value < 10 && unit > 0 ? 1 : 0,
-    });
-    sizeFormats.set(key, fmt);
-  }
-  return fmt.format(value);
+  return formatSizeIn(bytes, currentLocale());
 }
 
 export function formatDate(date: Date | undefined): string {

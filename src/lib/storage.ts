@@ -25,7 +25,8 @@ import { fetchTransport } from './fetch-transport.ts';
 import { listObjectsV2, s3Fetch } from './s3-fetch.ts';
 import type { S3Send } from './s3-fetch.ts';
 import type { PartRef, UploadTransport } from './transport.ts';
-import { MAX_PART_SIZE, formatBytes, uploadBlob } from './upload.ts';
+import { MAX_PART_SIZE, uploadBlob } from './upload.ts';
+import { formatSize } from './format.ts';
 import type { MultipartStarted, UploadProgress, UploadRequest } from './upload.ts';
 
 export type { UploadProgress } from './upload.ts';
@@ -269,7 +270,7 @@ export class Storage {
     const key = toKey(this.prefix, path, 'file');
     const max = this.#config.upload.maxFileSize;
     if (body.size > max) {
-      throw new StorageError('TooLarge', `The file is ${formatBytes(body.size)}; this site accepts files up to ${formatBytes(max)}. Choose a smaller file, or ask the operator to raise upload.maxFileSizeMiB.`);
+      throw new StorageError('TooLarge', `The file is ${formatSize(body.size)}; this site accepts files up to ${formatSize(max)}. Choose a smaller file, or ask the operator to raise upload.maxFileSizeMiB.`);
     }
     const contentType = opts.contentType || body.type || undefined;
     const req: UploadRequest = {
@@ -571,6 +572,6 @@ function sameLocation(path: string): StorageError {
 function copyTooLarge(path: string, size: number | undefined): StorageError {
   return new StorageError(
     'TooLarge',
-    `"${path}"${size ? ` is ${formatBytes(size)}:` : ' is larger than 5 GiB:'} moving files larger than 5 GiB is not supported yet. Download and upload it under the new name instead.`,
+    `"${path}"${size ? ` is ${formatSize(size)}:` : ` is larger than ${formatSize(MAX_COPY_SIZE)}:`} moving files larger than ${formatSize(MAX_COPY_SIZE)} (5 GiB) is not supported yet. Download and upload it under the new name instead.`,
   );
 }

@@ -5,6 +5,7 @@
 
 import { MiB, GiB, TiB } from './config.ts';
 import { StorageError, describe, isAbort, storageError } from './errors.ts';
+import { formatSize } from './format.ts';
 import type { ListedPart, PartRef, RequestOptions, UploadTransport } from './transport.ts';
 
 export const MIN_PART_SIZE = 5 * MiB;
@@ -116,18 +117,7 @@ export function partSizeFor(size: number, preferred: number = DEFAULT_PART_SIZE)
 }
 
 function tooLarge(size: number): StorageError {
-  return new StorageError('TooLarge', `The file is ${formatBytes(size)}; S3 stores objects of at most 5 TiB. Split the file or compress it.`);
-}
-
-export function formatBytes(n: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} bytes` : `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+  return new StorageError('TooLarge', `The file is ${formatSize(size)}; S3 stores objects of at most ${formatSize(MAX_OBJECT_SIZE)} (5 TiB). Split the file or compress it.`);
 }
 
 /** Full-jitter exponential backoff: uniform in [0, min(max, base * 2^(attempt-1))). */
@@ -332,7 +322,7 @@ export async function uploadBlob(transport: UploadTransport, req: UploadRequest)
 
   const partCount = Math.max(1, Math.ceil(size / partSize));
   if (partCount > MAX_PARTS) {
-    throw new StorageError('TooLarge', `A part size of ${formatBytes(partSize)} needs ${partCount} parts; S3 allows ${MAX_PARTS}. Use a larger part size.`);
+    throw new StorageError('TooLarge', `A part size of ${formatSize(partSize)} needs ${partCount} parts; S3 allows ${MAX_PARTS}. Use a larger part size.`);
   }
   const partBytes = (n: number) => Math.min(partSize, size - (n - 1) * partSize);
   const partBody = (n: number) => body.slice((n - 1) * partSize, (n - 1) * partSize + partBytes(n));

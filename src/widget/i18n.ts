@@ -116,16 +116,3 @@ export function stringsFor(locale: string): Strings {
 export function fmt(template: string, ...args: (string | number)[]): string {
   return template.replace(/\{(\d)\}/g, (_, i: string) => String(args[Number(i)]));
 }
-
-const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'];
-
-/** Decimal units as file managers show them, in the locale's words. */
-export function formatSize(bytes: number, locale: string): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return new Intl.NumberFormat(locale, { style: 'unit', unit: UNITS[unit], unitDisplay: 'short', maximumFractionDigits: value < 10 && unit > 0 ? 1 : 0 }).format(value);
-}

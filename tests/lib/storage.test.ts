@@ -586,7 +586,7 @@ describe('security', () => {
     const before = env.emulator.requests.length;
     const tooBig = await rejection(small.storage.upload('x.bin', new Blob(['12345678901'])));
     expect(tooBig.code).toBe('TooLarge');
-    expect(tooBig.message).toMatch(/up to 10 bytes/);
+    expect(tooBig.message).toMatch(/is 11 B; this site accepts files up to 10 B\./);
     expect(env.emulator.requests.length).toBe(before);
   });
 });
