@@ -6,9 +6,9 @@ import type { Entry } from './types';
 export type SortKey = 'name' | 'size' | 'modified';
 export type SortDir = 'asc' | 'desc';
 
-// Intl.Collator takes ~0.6 s to sort 100,000 names; a precomputed key compared with `<` sorts the
-// same names in well under 0.1 s with the order people expect: case and accents ignored, digit
-// runs compared as numbers ("file 2" before "file 10").
+// Not Intl.Collator: it is too slow for a folder of 100,000 names (BENCHMARKS.md). A precomputed key
+// compared with `<` gives the order people expect: case and accents ignored, digit runs compared
+// as numbers ("file 2" before "file 10").
 const sortKeys = new WeakMap<Entry, string>();
 function nameKey(entry: Entry): string {
   let key = sortKeys.get(entry);

@@ -2,12 +2,10 @@
 // part that S3 already holds (the fingerprint only reads the first and last MiB; S3's ETag only
 // proves what was sent). Read as a stream, so a part is never copied into one buffer.
 //
-// Why @foxglove/crc: it runs beside every part's PUT, so its speed is upload speed on a fast link.
-// Measured on 256 MiB in 64 KiB chunks (node 20, this project's 2-core machine), in MiB/s:
-// @foxglove/crc (slice-by-8) 1640-1780 in node and 1000-1230 in Chromium; SheetJS's crc-32
-// (slice-by-16) 1330-1450 and 600-880; @aws-crypto/crc32, which the emulation already uses, only
-// 60-95 (a byte at a time through an iterator), slower than a good uplink. Plain JavaScript: the
-// production CSP allows no WebAssembly (node:zlib's native crc32 is not in browsers).
+// Why @foxglove/crc: it runs beside every part's PUT, so its speed is upload speed on a fast link,
+// and it was the fastest of the libraries compared (BENCHMARKS.md); @aws-crypto/crc32, which the
+// emulation uses, is slower than a good uplink. Plain JavaScript: the production CSP allows no
+// WebAssembly (node:zlib's native crc32 is not in browsers).
 import { crc32Final, crc32Init, crc32Update } from '@foxglove/crc';
 
 /**

@@ -1,6 +1,6 @@
 // Credentials from a Cognito identity pool over plain fetch: GetId and GetCredentialsForIdentity
 // are two unsigned JSON calls, so neither the widget nor the app's first listing has to load the
-// AWS SDK and its credential provider (about 15 KB gzip). The contract of every CredentialSource:
+// AWS SDK and its credential provider (BENCHMARKS.md, Payload). The contract of every CredentialSource:
 // in memory only, renewed ahead of expiry, one renewal shared by every caller, temporary keys only.
 
 import { RenewingCredentials } from './session-credentials.ts';

@@ -2,7 +2,7 @@
 // app's listings, which so need no AWS SDK before the first folder appears. S3's small XML answers
 // are read with a few regular expressions: S3 writes these elements without attributes, CDATA or
 // nesting of the same name, and listings ask for encoding-type=url, so keys never hold markup. An
-// XML library would cost ~20 KB gzip here (fast-xml-parser) and DOMParser is not in node.
+// XML library would weigh on the widget's size budget (BENCHMARKS.md) and DOMParser is not in node.
 
 import { AwsV4Signer } from 'aws4fetch';
 import type { CredentialSource, SessionCredentials } from './session-credentials.ts';

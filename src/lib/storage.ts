@@ -3,7 +3,7 @@
 //
 // Listings and uploads go over signed fetch (s3-fetch.ts, fetch-transport.ts, as in the widget);
 // presigned URLs, deletes, copies and the rest over the AWS SDK (s3.ts), which is loaded on first
-// use or by preload(): the first folder appears without waiting for the SDK's ~100 KB gzip.
+// use or by preload(): the first folder appears without waiting for the SDK (BENCHMARKS.md, Payload).
 
 import type { S3Client, _Error as S3ErrorEntry } from '@aws-sdk/client-s3';
 import { prefixFor } from './config.ts';
@@ -145,8 +145,8 @@ export class Storage {
   readonly #engine: EngineOptions;
   readonly #fetch: S3Send;
   /**
-   * Uploads: the widget's signed-fetch transport rather than the SDK's. Measured in one bench run
-   * (1 GiB, 5 rounds, the same engine and parts): 1.00x raw fetch against 1.12x for the SDK's.
+   * Uploads: the widget's signed-fetch transport rather than the SDK's, which was slower with the
+   * same engine and parts (BENCHMARKS.md, "Upload").
    */
   readonly #transport: UploadTransport;
   #sdkClient: Promise<SdkClient> | undefined;

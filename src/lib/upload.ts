@@ -81,10 +81,10 @@ export interface UploadRequest {
 
 /**
  * Above 64 MiB/s, checksumming is the wrong trade: the CPU it needs slows a CPU-bound upload by
- * a third (measured on loopback with 2 cores: 1 GiB in 3.7 s instead of 2.6 s), while sending a
- * 16 MiB part again after an interruption takes a quarter of a second. So a fast upload skips
- * the checksum and a resume sends its unchecked parts again (see `resume`); on any slower link
- * (every internet uplink below ~540 Mbit/s) the checksum runs on otherwise idle CPU.
+ * a third (BENCHMARKS.md), while sending a 16 MiB part again at that speed takes a quarter of a
+ * second. So a fast upload skips the checksum and a resume sends its unchecked parts again (see
+ * `resume`); on any slower link (every internet uplink below ~540 Mbit/s) the checksum runs on
+ * otherwise idle CPU.
  */
 export const CHECKSUM_BELOW_BYTES_PER_SECOND = 64 * 1024 * 1024;
 
