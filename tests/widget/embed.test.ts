@@ -219,7 +219,7 @@ describe('the widget embedded in other sites', () => {
       // Svelte's runtime gives Element.prototype an undefined `__e` slot (its event-handler marker): the one trace.
     ).toEqual({ head: headBefore, globals: [], prototypes: ['__e'], sheets: 0, storage: 0, cookie: '', bodyChildren: ['h1', 'form', 'script', 'sessionbox-upload'] });
     await close();
-  }, limit(60_000));
+  }, limit(120_000));
 
   it('works on a host page whose CSP is default-src/script-src/style-src \'self\', themed by the page, files dropped', async () => {
     host.routes.set('/js/sessionbox-upload.classic.js', { body: built.get('sessionbox-upload.classic.js')!, type: 'text/javascript' });
