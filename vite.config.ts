@@ -91,7 +91,8 @@ export default defineConfig(({ mode, command }) => {
     test: {
       // Limits, not evidence: a test that waits this long has failed; see tests/support/limits.ts.
       testTimeout: limit(90_000),
-      hookTimeout: limit(180_000),
+      // A browser file's beforeAll may wait for the shared cold start (build, dependency optimization).
+      hookTimeout: limit(300_000),
       // expect.poll's own default (1 s) is a wall-clock bound; polls give up at a scaled limit instead.
       expect: { poll: { timeout: limit(30_000) } },
       // Two cores: more files at once only make each wait longer for the CPU.

@@ -41,8 +41,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       const browser = await chromium.connect(server.wsEndpoint());
       try {
         const page = await browser.newPage();
-        await page.goto(served.url, { timeout: limit(180_000) });
-        await page.waitForFunction(() => 'sessionboxDemo' in window, undefined, { timeout: limit(180_000) });
+        await page.goto(served.url, { timeout: limit(300_000) });
+        await page.waitForFunction(() => 'sessionboxDemo' in window, undefined, { timeout: limit(300_000) });
       } finally {
         await browser.close();
       }
